@@ -1,0 +1,402 @@
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import {
+  EVALUATION_ID_LABEL,
+  MANAGED_BY_LABEL,
+  COMPONENT_LABEL,
+  MODEL_LABEL,
+  TASK_LABEL,
+} from '../shared/labels';
+import { GVISOR_RUNTIME_CLASS } from '../shared/platform';
+import {
+  checkDigestPinnedImage,
+  checkDnsLabel,
+  checkInteger,
+  checkLabelKey,
+  checkLabelValue,
+  slugify,
+} from '../shared/validation';
+import { check, checkCpu, checkSize, sizeKib, standardLabels } from './internal';
+
+/** The name of the evaluation container in every evaluation pod. */
+export const EVALUATION_CONTAINER_NAME = 'evaluation';
+
+/**
+ * Options for an evaluation Job, without where it runs (shared with {@link EvaluationSandbox}).
+ */
+export interface EvaluationJobOptions {
+  /**
+   * The task image, pinned by digest: `registry/repo/name@sha256:<64 lowercase hex>`
+   * (a tag before `@` is allowed and ignored by the runtime). Anything else throws.
+   */
+  readonly image: string;
+
+  /** Evaluation id, recorded as the `eval-sandbox.io/evaluation-id` label (label-value syntax). */
+  readonly evaluationId: string;
+
+  /**
+   * Task under evaluation, recorded as the `eval-sandbox.io/task` label.
+   *
+   * @default - no task label
+   */
+  readonly task?: string;
+
+  /**
+   * Model under evaluation, recorded as the `eval-sandbox.io/model` label (label-value syntax:
+   * write `provider-model-name`, not `provider/model:name`).
+   *
+   * @default - no model label
+   */
+  readonly model?: string;
+
+  /**
+   * More provenance labels (commit, dataset, run group, …) on the Job and its pods.
+   *
+   * @default - none
+   */
+  readonly provenanceLabels?: Record<string, string>;
+
+  /**
+   * Name of the Job.
+   *
+   * @default - `eval-` followed by the evaluation id in lowercase, with characters a name cannot
+   * hold replaced by '-'
+   */
+  readonly jobName?: string;
+
+  /**
+   * Entrypoint of the evaluation container.
+   *
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+
+  /**
+   * Arguments of the evaluation container.
+   *
+   * @default - the image's arguments
+   */
+  readonly args?: string[];
+
+  /**
+   * Plain environment variables (never secrets: the sandbox is untrusted).
+   *
+   * @default - none
+   */
+  readonly env?: Record<string, string>;
+
+  /**
+   * CPU request and limit (equal, so the pod is not overcommitted).
+   *
+   * @default Cpu.units(1)
+   */
+  readonly cpu?: kplus.Cpu;
+
+  /**
+   * Memory request and limit (equal).
+   *
+   * @default Size.gibibytes(2)
+   */
+  readonly memory?: Size;
+
+  /**
+   * Ephemeral-storage request and limit (equal), covering the scratch volume, logs and writable
+   * layers: the node evicts the pod before it fills the node's disk.
+   *
+   * @default Size.gibibytes(4)
+   */
+  readonly ephemeralStorage?: Size;
+
+  /**
+   * Size limit of the writable scratch `emptyDir` (the root filesystem is read-only). Must not
+   * exceed `ephemeralStorage`.
+   *
+   * @default Size.gibibytes(1)
+   */
+  readonly scratchSize?: Size;
+
+  /**
+   * Where the scratch volume is mounted.
+   *
+   * @default '/tmp'
+   */
+  readonly scratchPath?: string;
+
+  /**
+   * How long the Job may run before Kubernetes kills it (`activeDeadlineSeconds`).
+   *
+   * @default Duration.hours(1)
+   */
+  readonly activeDeadline?: Duration;
+
+  /**
+   * How long a finished Job and its pods are kept before the cluster deletes them
+   * (`ttlSecondsAfterFinished`), so nothing piles up when the orchestrator dies.
+   *
+   * @default Duration.minutes(15)
+   */
+  readonly ttlAfterFinished?: Duration;
+
+  /**
+   * Retries on pod failures other than the evaluation container's own non-zero exit (which fails
+   * the Job at once) and node disruptions (which are retried without counting).
+   *
+   * @default 0
+   */
+  readonly backoffLimit?: number;
+
+  /**
+   * User id the containers run as (never 0).
+   *
+   * @default 65532
+   */
+  readonly user?: number;
+
+  /**
+   * Group id the containers run as, also the `fsGroup` of volumes (never 0).
+   *
+   * @default 65532
+   */
+  readonly group?: number;
+}
+
+/**
+ * Properties for {@link EvaluationJob}.
+ */
+export interface EvaluationJobProps extends EvaluationJobOptions {
+  /**
+   * Namespace of the Job.
+   *
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * Service account of the pods. Its token is never mounted.
+   *
+   * @default - the namespace's `default` service account
+   */
+  readonly serviceAccount?: kplus.IServiceAccount;
+}
+
+const RESERVED_PROVENANCE = new Set([
+  EVALUATION_ID_LABEL,
+  TASK_LABEL,
+  MODEL_LABEL,
+  MANAGED_BY_LABEL,
+  COMPONENT_LABEL,
+]);
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+/**
+ * A `batch/v1` Job for one evaluation, with every pod default of the platform: gVisor RuntimeClass,
+ * non-root, read-only root filesystem with a size-limited scratch volume, all capabilities dropped,
+ * no privilege escalation, RuntimeDefault seccomp, no service account token, no service links,
+ * requests equal to limits for CPU, memory and ephemeral storage, a deadline, a TTL and a pod
+ * failure policy. The image must be pinned by digest.
+ */
+export class EvaluationJob extends Construct {
+  /** The Job name. */
+  public readonly name: string;
+  /** The image reference (digest-pinned). */
+  public readonly image: string;
+  /** CPU request = limit. */
+  public readonly cpu: kplus.Cpu;
+  /** Memory request = limit. */
+  public readonly memory: Size;
+  /** Ephemeral storage request = limit. */
+  public readonly ephemeralStorage: Size;
+  /** Scratch volume size limit. */
+  public readonly scratchSize: Size;
+  /** Scratch mount path. */
+  public readonly scratchPath: string;
+  /** `activeDeadlineSeconds`. */
+  public readonly activeDeadline: Duration;
+  /** `ttlSecondsAfterFinished`. */
+  public readonly ttlAfterFinished: Duration;
+  /** `backoffLimit`. */
+  public readonly backoffLimit: number;
+  /** Run-as user. */
+  public readonly user: number;
+  /** Run-as group and fsGroup. */
+  public readonly group: number;
+  /** Labels on the Job and its pods (standard + provenance). */
+  public readonly labels: Record<string, string>;
+  /** The cdk8s-plus Job (escape hatch). */
+  public readonly job: kplus.Job;
+  /** The underlying API object, with the patches this construct applies. */
+  public readonly resource: ApiObject;
+
+  constructor(scope: Construct, id: string, props: EvaluationJobProps) {
+    super(scope, id);
+
+    this.image = props.image;
+    check(this, checkDigestPinnedImage('image', this.image));
+
+    check(this, checkLabelValue('evaluationId', props.evaluationId));
+    if (props.evaluationId === '')
+      check(this, 'evaluationId is empty; give every evaluation an id');
+    this.name = props.jobName ?? `eval-${slugify(props.evaluationId)}`;
+    check(
+      this,
+      checkDnsLabel(
+        props.jobName === undefined ? 'jobName (derived from evaluationId)' : 'jobName',
+        this.name,
+      ),
+    );
+
+    this.labels = { ...standardLabels('evaluation'), [EVALUATION_ID_LABEL]: props.evaluationId };
+    if (props.task !== undefined) {
+      check(this, checkLabelValue('task', props.task));
+      this.labels[TASK_LABEL] = props.task;
+    }
+    if (props.model !== undefined) {
+      check(this, checkLabelValue('model', props.model));
+      this.labels[MODEL_LABEL] = props.model;
+    }
+    for (const [key, value] of Object.entries(props.provenanceLabels ?? {})) {
+      check(this, checkLabelKey('provenanceLabels key', key));
+      check(this, checkLabelValue(`provenanceLabels['${key}']`, value));
+      if (RESERVED_PROVENANCE.has(key)) {
+        check(
+          this,
+          `provenanceLabels may not set '${key}'; use the dedicated prop (evaluationId, task, model)`,
+        );
+      }
+      this.labels[key] = value;
+    }
+
+    const env = props.env ?? {};
+    for (const name of Object.keys(env)) {
+      if (!ENV_NAME.test(name)) {
+        check(
+          this,
+          `env name '${name}' is not valid; use letters, digits, '_', '-' and '.', not starting with a digit`,
+        );
+      }
+    }
+
+    this.cpu = props.cpu ?? kplus.Cpu.units(1);
+    this.memory = props.memory ?? Size.gibibytes(2);
+    this.ephemeralStorage = props.ephemeralStorage ?? Size.gibibytes(4);
+    this.scratchSize = props.scratchSize ?? Size.gibibytes(1);
+    this.scratchPath = props.scratchPath ?? '/tmp';
+    check(this, checkCpu('cpu', this.cpu));
+    check(this, checkSize('memory', this.memory));
+    check(this, checkSize('ephemeralStorage', this.ephemeralStorage));
+    check(this, checkSize('scratchSize', this.scratchSize));
+    if (sizeKib(this.scratchSize) > sizeKib(this.ephemeralStorage)) {
+      check(
+        this,
+        `scratchSize '${this.scratchSize.asString()}' exceeds ephemeralStorage '${this.ephemeralStorage.asString()}'; ` +
+          `raise ephemeralStorage or lower scratchSize`,
+      );
+    }
+    if (!this.scratchPath.startsWith('/') || this.scratchPath === '/') {
+      check(
+        this,
+        `scratchPath '${this.scratchPath}' must be an absolute path other than '/' (for example '/tmp')`,
+      );
+    }
+
+    this.activeDeadline = props.activeDeadline ?? Duration.hours(1);
+    this.ttlAfterFinished = props.ttlAfterFinished ?? Duration.minutes(15);
+    this.backoffLimit = props.backoffLimit ?? 0;
+    check(
+      this,
+      checkInteger('activeDeadline (seconds)', this.activeDeadline.toSeconds(), 1, 2_147_483_647),
+    );
+    check(
+      this,
+      checkInteger(
+        'ttlAfterFinished (seconds)',
+        this.ttlAfterFinished.toSeconds(),
+        0,
+        2_147_483_647,
+      ),
+    );
+    check(this, checkInteger('backoffLimit', this.backoffLimit, 0, 100));
+
+    this.user = props.user ?? 65532;
+    this.group = props.group ?? 65532;
+    check(this, checkInteger('user', this.user, 1, 2_147_483_647));
+    check(this, checkInteger('group', this.group, 1, 2_147_483_647));
+
+    const scratch = kplus.Volume.fromEmptyDir(this, 'Scratch', 'scratch', {
+      sizeLimit: this.scratchSize,
+    });
+    this.job = new kplus.Job(this, 'Resource', {
+      metadata: { name: this.name, namespace: props.namespace, labels: this.labels },
+      podMetadata: { labels: this.labels },
+      select: false,
+      activeDeadline: this.activeDeadline,
+      ttlAfterFinished: this.ttlAfterFinished,
+      backoffLimit: this.backoffLimit,
+      serviceAccount: props.serviceAccount,
+      automountServiceAccountToken: false,
+      hostNetwork: false,
+      restartPolicy: kplus.RestartPolicy.NEVER,
+      securityContext: {
+        ensureNonRoot: true,
+        user: this.user,
+        group: this.group,
+        fsGroup: this.group,
+      },
+      volumes: [scratch],
+      containers: [
+        {
+          name: EVALUATION_CONTAINER_NAME,
+          image: this.image,
+          imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+          command: props.command,
+          args: props.args,
+          envVariables: Object.fromEntries(
+            Object.entries(env).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]),
+          ),
+          volumeMounts: [{ path: this.scratchPath, volume: scratch }],
+          resources: {
+            cpu: { request: this.cpu, limit: this.cpu },
+            memory: { request: this.memory, limit: this.memory },
+            ephemeralStorage: { request: this.ephemeralStorage, limit: this.ephemeralStorage },
+          },
+          securityContext: {
+            ensureNonRoot: true,
+            user: this.user,
+            group: this.group,
+            privileged: false,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: [kplus.Capability.ALL] },
+            seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+          },
+        },
+      ],
+    });
+
+    // cdk8s-plus-28 has no props for these; each patch is asserted in the tests.
+    this.resource = ApiObject.of(this.job);
+    this.resource.addJsonPatch(
+      JsonPatch.add('/spec/template/spec/runtimeClassName', GVISOR_RUNTIME_CLASS),
+      JsonPatch.add('/spec/template/spec/enableServiceLinks', false),
+      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', {
+        type: 'RuntimeDefault',
+      }),
+      JsonPatch.add('/spec/podFailurePolicy', {
+        rules: [
+          // A drained or preempted node is not the evaluation's fault: retry without counting.
+          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+          // The evaluation's own failure is final: no silent re-run of an agent.
+          {
+            action: 'FailJob',
+            onExitCodes: {
+              containerName: EVALUATION_CONTAINER_NAME,
+              operator: 'NotIn',
+              values: [0],
+            },
+          },
+        ],
+      }),
+    );
+  }
+}

@@ -1,0 +1,413 @@
+import { createHash } from 'node:crypto';
+import { Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import {
+  NAMESPACE_NAME_LABEL,
+  POD_SECURITY_LABELS,
+  SANDBOX_NAMESPACE_LABEL,
+  SANDBOX_NAMESPACE_LABEL_VALUE,
+} from '../shared/labels';
+import {
+  AUDITOR_CLUSTER_ROLE,
+  POD_SECURITY_VERSION,
+  RUNNER_CLUSTER_ROLE,
+} from '../shared/platform';
+import {
+  checkDnsLabel,
+  checkInteger,
+  checkLabelKey,
+  checkLabelValue,
+  slugify,
+} from '../shared/validation';
+import { EgressPolicy, EgressRule } from './egress-policy';
+import { check, checkCpu, checkSize, cpuMillis, sizeKib, standardLabels } from './internal';
+
+/**
+ * Options for a sandbox namespace, without its name (shared with {@link EvaluationSandbox}).
+ */
+export interface SandboxNamespaceOptions {
+  /**
+   * The Pod Security Standards version the `restricted` level is pinned to (enforce, audit, warn).
+   * Pinning keeps a cluster upgrade from changing what is admitted without a review.
+   *
+   * @default 'v1.35' (the platform's target minor)
+   */
+  readonly podSecurityVersion?: string;
+
+  /**
+   * Total CPU (requests and limits) all pods of the sandbox may use.
+   *
+   * @default Cpu.units(4)
+   */
+  readonly quotaCpu?: kplus.Cpu;
+
+  /**
+   * Total memory (requests and limits) all pods of the sandbox may use.
+   *
+   * @default Size.gibibytes(8)
+   */
+  readonly quotaMemory?: Size;
+
+  /**
+   * Total ephemeral storage (requests and limits) all pods of the sandbox may use, so an agent
+   * cannot fill the node's disk.
+   *
+   * @default Size.gibibytes(20)
+   */
+  readonly quotaEphemeralStorage?: Size;
+
+  /**
+   * How many pods may exist in the sandbox at once.
+   *
+   * @default 10
+   */
+  readonly quotaPods?: number;
+
+  /**
+   * CPU request and limit given to a container that sets none (LimitRange default).
+   *
+   * @default Cpu.units(1)
+   */
+  readonly defaultContainerCpu?: kplus.Cpu;
+
+  /**
+   * Memory request and limit given to a container that sets none (LimitRange default).
+   *
+   * @default Size.gibibytes(2)
+   */
+  readonly defaultContainerMemory?: Size;
+
+  /**
+   * Ephemeral-storage request and limit given to a container that sets none (LimitRange default).
+   *
+   * @default Size.gibibytes(4)
+   */
+  readonly defaultContainerEphemeralStorage?: Size;
+
+  /**
+   * Namespace of the cluster DNS service, the only DNS the sandbox may query.
+   *
+   * @default 'kube-system'
+   */
+  readonly clusterDnsNamespace?: string;
+
+  /**
+   * Pod labels of the cluster DNS pods (CoreDNS on EKS carries `k8s-app: kube-dns`).
+   *
+   * @default { 'k8s-app': 'kube-dns' }
+   */
+  readonly clusterDnsPodLabels?: Record<string, string>;
+
+  /**
+   * Extra labels for the namespace. The sandbox marker and Pod Security labels cannot be
+   * overridden.
+   *
+   * @default - none
+   */
+  readonly namespaceLabels?: Record<string, string>;
+
+  /**
+   * Egress allowlist entries, each becoming an {@link EgressPolicy} named `allow-egress-<n>`
+   * (1-based). More can be added with `allowEgressTo()`.
+   *
+   * @default - none: the sandbox reaches cluster DNS only
+   */
+  readonly egress?: EgressRule[];
+}
+
+/**
+ * Properties for {@link SandboxNamespace}.
+ */
+export interface SandboxNamespaceProps extends SandboxNamespaceOptions {
+  /** Name of the namespace (an RFC 1123 label). */
+  readonly name: string;
+}
+
+const RESERVED_LABELS = new Set<string>([
+  SANDBOX_NAMESPACE_LABEL,
+  NAMESPACE_NAME_LABEL,
+  ...Object.values(POD_SECURITY_LABELS),
+]);
+
+/**
+ * A namespace per sandbox, closed by default: Pod Security Admission `restricted` (enforce, audit,
+ * warn, pinned version), a ResourceQuota and LimitRange covering CPU, memory, ephemeral storage and
+ * pod count (and no NodePort or LoadBalancer Services), and NetworkPolicies that deny all ingress
+ * and egress except DNS to the cluster DNS. Egress is opened only with `allowEgressTo()`.
+ */
+export class SandboxNamespace extends Construct {
+  /** The namespace name. */
+  public readonly name: string;
+  /** The pinned Pod Security Standards version. */
+  public readonly podSecurityVersion: string;
+  /** Quota: total CPU. */
+  public readonly quotaCpu: kplus.Cpu;
+  /** Quota: total memory. */
+  public readonly quotaMemory: Size;
+  /** Quota: total ephemeral storage. */
+  public readonly quotaEphemeralStorage: Size;
+  /** Quota: pod count. */
+  public readonly quotaPods: number;
+  /** LimitRange: container CPU default. */
+  public readonly defaultContainerCpu: kplus.Cpu;
+  /** LimitRange: container memory default. */
+  public readonly defaultContainerMemory: Size;
+  /** LimitRange: container ephemeral-storage default. */
+  public readonly defaultContainerEphemeralStorage: Size;
+  /** The Namespace object (escape hatch). */
+  public readonly resource: kplus.k8s.KubeNamespace;
+  /** The ResourceQuota. */
+  public readonly resourceQuota: kplus.k8s.KubeResourceQuota;
+  /** The LimitRange. */
+  public readonly limitRange: kplus.k8s.KubeLimitRange;
+  /** The default-deny NetworkPolicy (ingress and egress). */
+  public readonly denyAllPolicy: kplus.k8s.KubeNetworkPolicy;
+  /** The NetworkPolicy allowing DNS to the cluster DNS only. */
+  public readonly dnsPolicy: kplus.k8s.KubeNetworkPolicy;
+
+  private readonly egressPolicies: EgressPolicy[] = [];
+  private readonly bindings = new Map<string, kplus.k8s.KubeRoleBinding>();
+
+  constructor(scope: Construct, id: string, props: SandboxNamespaceProps) {
+    super(scope, id);
+    this.name = props.name;
+    check(this, checkDnsLabel('name', this.name));
+
+    this.podSecurityVersion = props.podSecurityVersion ?? POD_SECURITY_VERSION;
+    if (!/^v1\.[0-9]+$/.test(this.podSecurityVersion)) {
+      check(
+        this,
+        `podSecurityVersion '${this.podSecurityVersion}' must be a pinned version like '${POD_SECURITY_VERSION}'; ` +
+          `'latest' would change what is admitted on a cluster upgrade`,
+      );
+    }
+
+    this.quotaCpu = props.quotaCpu ?? kplus.Cpu.units(4);
+    this.quotaMemory = props.quotaMemory ?? Size.gibibytes(8);
+    this.quotaEphemeralStorage = props.quotaEphemeralStorage ?? Size.gibibytes(20);
+    this.quotaPods = props.quotaPods ?? 10;
+    this.defaultContainerCpu = props.defaultContainerCpu ?? kplus.Cpu.units(1);
+    this.defaultContainerMemory = props.defaultContainerMemory ?? Size.gibibytes(2);
+    this.defaultContainerEphemeralStorage =
+      props.defaultContainerEphemeralStorage ?? Size.gibibytes(4);
+    check(this, checkCpu('quotaCpu', this.quotaCpu));
+    check(this, checkSize('quotaMemory', this.quotaMemory));
+    check(this, checkSize('quotaEphemeralStorage', this.quotaEphemeralStorage));
+    check(this, checkInteger('quotaPods', this.quotaPods, 1, 1000));
+    check(this, checkCpu('defaultContainerCpu', this.defaultContainerCpu));
+    check(this, checkSize('defaultContainerMemory', this.defaultContainerMemory));
+    check(
+      this,
+      checkSize('defaultContainerEphemeralStorage', this.defaultContainerEphemeralStorage),
+    );
+    this.checkFits(
+      'defaultContainerCpu',
+      cpuMillis(this.defaultContainerCpu),
+      'quotaCpu',
+      cpuMillis(this.quotaCpu),
+    );
+    this.checkFits(
+      'defaultContainerMemory',
+      sizeKib(this.defaultContainerMemory),
+      'quotaMemory',
+      sizeKib(this.quotaMemory),
+    );
+    this.checkFits(
+      'defaultContainerEphemeralStorage',
+      sizeKib(this.defaultContainerEphemeralStorage),
+      'quotaEphemeralStorage',
+      sizeKib(this.quotaEphemeralStorage),
+    );
+
+    const extraLabels = props.namespaceLabels ?? {};
+    for (const [key, value] of Object.entries(extraLabels)) {
+      check(this, checkLabelKey('namespaceLabels key', key));
+      check(this, checkLabelValue(`namespaceLabels['${key}']`, value));
+      if (RESERVED_LABELS.has(key)) {
+        check(
+          this,
+          `namespaceLabels may not set '${key}': the sandbox marker and Pod Security labels are fixed`,
+        );
+      }
+    }
+
+    const dnsNamespace = props.clusterDnsNamespace ?? 'kube-system';
+    check(this, checkDnsLabel('clusterDnsNamespace', dnsNamespace));
+    const dnsPodLabels = props.clusterDnsPodLabels ?? { 'k8s-app': 'kube-dns' };
+    if (Object.keys(dnsPodLabels).length === 0) {
+      check(
+        this,
+        'clusterDnsPodLabels is empty, which would allow DNS to every pod of the DNS namespace; name the DNS pods',
+      );
+    }
+    for (const [key, value] of Object.entries(dnsPodLabels)) {
+      check(this, checkLabelKey('clusterDnsPodLabels key', key));
+      check(this, checkLabelValue(`clusterDnsPodLabels['${key}']`, value));
+    }
+
+    const psa = POD_SECURITY_LABELS;
+    this.resource = new kplus.k8s.KubeNamespace(this, 'Resource', {
+      metadata: {
+        name: this.name,
+        labels: {
+          ...extraLabels,
+          ...standardLabels('sandbox'),
+          [SANDBOX_NAMESPACE_LABEL]: SANDBOX_NAMESPACE_LABEL_VALUE,
+          [psa.enforce]: 'restricted',
+          [psa.enforceVersion]: this.podSecurityVersion,
+          [psa.audit]: 'restricted',
+          [psa.auditVersion]: this.podSecurityVersion,
+          [psa.warn]: 'restricted',
+          [psa.warnVersion]: this.podSecurityVersion,
+        },
+      },
+    });
+
+    const q = kplus.k8s.Quantity.fromString;
+    this.resourceQuota = new kplus.k8s.KubeResourceQuota(this, 'Quota', {
+      metadata: { name: 'sandbox-quota', namespace: this.name, labels: standardLabels('sandbox') },
+      spec: {
+        hard: {
+          'requests.cpu': q(this.quotaCpu.amount),
+          'limits.cpu': q(this.quotaCpu.amount),
+          'requests.memory': q(this.quotaMemory.asString()),
+          'limits.memory': q(this.quotaMemory.asString()),
+          'requests.ephemeral-storage': q(this.quotaEphemeralStorage.asString()),
+          'limits.ephemeral-storage': q(this.quotaEphemeralStorage.asString()),
+          pods: q(String(this.quotaPods)),
+          'services.nodeports': q('0'),
+          'services.loadbalancers': q('0'),
+        },
+      },
+    });
+
+    const containerDefaults = {
+      cpu: q(this.defaultContainerCpu.amount),
+      memory: q(this.defaultContainerMemory.asString()),
+      'ephemeral-storage': q(this.defaultContainerEphemeralStorage.asString()),
+    };
+    this.limitRange = new kplus.k8s.KubeLimitRange(this, 'Limits', {
+      metadata: { name: 'sandbox-limits', namespace: this.name, labels: standardLabels('sandbox') },
+      spec: {
+        limits: [
+          { type: 'Container', default: containerDefaults, defaultRequest: containerDefaults },
+        ],
+      },
+    });
+
+    this.denyAllPolicy = new kplus.k8s.KubeNetworkPolicy(this, 'DenyAll', {
+      metadata: {
+        name: 'default-deny-all',
+        namespace: this.name,
+        labels: standardLabels('network-policy'),
+      },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+
+    const dnsPort = (protocol: string) => ({
+      protocol,
+      port: kplus.k8s.IntOrString.fromNumber(53),
+    });
+    this.dnsPolicy = new kplus.k8s.KubeNetworkPolicy(this, 'ClusterDns', {
+      metadata: {
+        name: 'allow-cluster-dns',
+        namespace: this.name,
+        labels: standardLabels('network-policy'),
+      },
+      spec: {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: dnsNamespace } },
+                podSelector: { matchLabels: { ...dnsPodLabels } },
+              },
+            ],
+            ports: [dnsPort('UDP'), dnsPort('TCP')],
+          },
+        ],
+      },
+    });
+
+    (props.egress ?? []).forEach((rule, i) => this.allowEgressTo(`${i + 1}`, rule));
+  }
+
+  /** The egress allowlist policies added so far. */
+  public get egress(): EgressPolicy[] {
+    return [...this.egressPolicies];
+  }
+
+  /**
+   * Opens egress from every pod of this sandbox to `rule.cidr` on `rule.ports`. Link-local and
+   * instance-metadata ranges stay closed (a range containing them gets `except` entries; a range
+   * inside them is an error).
+   *
+   * @param id construct id of the policy; the NetworkPolicy is named `allow-egress-<id>`
+   * @returns the policy created
+   */
+  public allowEgressTo(id: string, rule: EgressRule): EgressPolicy {
+    const policy = new EgressPolicy(this, id, { ...rule, namespace: this.name });
+    this.egressPolicies.push(policy);
+    return policy;
+  }
+
+  /**
+   * Lets `subject` (the orchestrator) run evaluations in this sandbox: create, get, list, watch and
+   * delete Jobs, read Pods, their logs and events. No secrets, exec, RBAC or escalation.
+   *
+   * @returns the RoleBinding to the runner ClusterRole (the same one when called again)
+   */
+  public grantRunEvaluations(subject: kplus.ISubject): kplus.k8s.KubeRoleBinding {
+    return this.bind('runner', RUNNER_CLUSTER_ROLE, subject);
+  }
+
+  /**
+   * Lets `subject` read this sandbox: workloads, logs, events, policies and quotas, never secrets.
+   *
+   * @returns the RoleBinding to the auditor ClusterRole (the same one when called again)
+   */
+  public grantAudit(subject: kplus.ISubject): kplus.k8s.KubeRoleBinding {
+    return this.bind('auditor', AUDITOR_CLUSTER_ROLE, subject);
+  }
+
+  private bind(
+    role: string,
+    clusterRole: string,
+    subject: kplus.ISubject,
+  ): kplus.k8s.KubeRoleBinding {
+    const s = subject.toSubjectConfiguration();
+    const key = `${role}|${s.kind}|${s.namespace ?? ''}|${s.name}`;
+    const existing = this.bindings.get(key);
+    if (existing) return existing;
+
+    const hash = createHash('sha256').update(key).digest('hex').slice(0, 8);
+    const slug = slugify(`${s.kind}-${s.name}`);
+    const name = `eval-sandbox-${role}-${slug}`.slice(0, 53).replace(/-+$/, '') + `-${hash}`;
+    const binding = new kplus.k8s.KubeRoleBinding(this, `Binding-${role}-${hash}`, {
+      metadata: { name, namespace: this.name, labels: standardLabels('rbac') },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+      subjects: [
+        {
+          kind: s.kind,
+          name: s.name,
+          ...(s.apiGroup !== undefined ? { apiGroup: s.apiGroup } : {}),
+          ...(s.namespace !== undefined ? { namespace: s.namespace } : {}),
+        },
+      ],
+    });
+    this.bindings.set(key, binding);
+    return binding;
+  }
+
+  private checkFits(field: string, value: number, quotaField: string, quota: number): void {
+    if (value > quota) {
+      check(
+        this,
+        `${field} exceeds ${quotaField}: a container with the default could never be admitted; raise ${quotaField} or lower ${field}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export * from './labels';
+export * from './platform';
+export * from './errors';
+export * from './validation';
+export * from './network';

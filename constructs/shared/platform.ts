@@ -1,0 +1,37 @@
+/**
+ * Platform-wide constants shared by both halves (framework-free).
+ */
+
+/** The Kubernetes minor the platform targets (EKS standard support to 2027-03). */
+export const KUBERNETES_MINOR = '1.35';
+
+/** The Pod Security Standards version pinned on sandbox namespaces. */
+export const POD_SECURITY_VERSION = `v${KUBERNETES_MINOR}`;
+
+/** Name of the RuntimeClass that runs pods under gVisor. */
+export const GVISOR_RUNTIME_CLASS = 'gvisor';
+/** The containerd runtime handler registered for gVisor on sandbox nodes. */
+export const GVISOR_RUNTIME_HANDLER = 'runsc';
+
+/** ClusterRole bound (per sandbox namespace) to the orchestrator that submits evaluations. */
+export const RUNNER_CLUSTER_ROLE = 'eval-sandbox:runner';
+/** ClusterRole bound (per sandbox namespace) to read-only auditors. */
+export const AUDITOR_CLUSTER_ROLE = 'eval-sandbox:auditor';
+
+/**
+ * Cloud instance-metadata and credential endpoints a sandbox must never reach:
+ * EC2 IMDS (IPv4 and IPv6), the EKS Pod Identity agent (IPv4 and IPv6).
+ */
+export const INSTANCE_METADATA_CIDRS: readonly string[] = [
+  '169.254.169.254/32',
+  '169.254.170.23/32',
+  'fd00:ec2::254/128',
+  'fd00:ec2::23/128',
+];
+
+/**
+ * Link-local ranges. An egress allowlist may not target them (the IPv4 metadata endpoints live
+ * there), and any broader range that contains them gets them as `except` entries. IPv4-mapped IPv6
+ * addresses need no entry: they leave the pod as IPv4 packets and meet the IPv4 rules.
+ */
+export const LINK_LOCAL_CIDRS: readonly string[] = ['169.254.0.0/16', 'fe80::/10'];
