@@ -21,14 +21,15 @@ export function buildApp(outdir: string): App {
  * temporary folder and moved into place only when the whole synthesis (including validations)
  * succeeded, so a failure leaves `outdir` as it was.
  *
+ * @param build builds the app to synthesize (tests pass their own)
  * @returns the files written, relative to `outdir`, sorted
  */
-export function synthesize(outdir: string): string[] {
+export function synthesize(outdir: string, build: (outdir: string) => App = buildApp): string[] {
   const target = path.resolve(outdir);
   const staging = `${target}.tmp-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   try {
-    buildApp(staging).synth();
+    build(staging).synth();
     fs.rmSync(target, { recursive: true, force: true });
     fs.renameSync(staging, target);
   } finally {

@@ -3,6 +3,7 @@
  * Kubernetes API schema (kubernetes-models, generated from the upstream OpenAPI document).
  */
 import { Chart, Testing } from 'cdk8s';
+import { ValidationError } from '../../constructs/shared/errors';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type K8sObject = Record<string, any>;
@@ -69,4 +70,23 @@ export function expectSchemaValid(objects: K8sObject[]): void {
   expect(objects.length).toBeGreaterThan(0);
   const errors = objects.map(schemaErrors).filter((e) => e !== undefined);
   expect(errors).toEqual([]);
+}
+
+/**
+ * Runs `build` once and asserts it threw a ValidationError whose message matches `message`.
+ * Returns the error for further assertions.
+ */
+export function expectValidationError(
+  build: () => unknown,
+  message: RegExp | string,
+): ValidationError {
+  let thrown: unknown;
+  try {
+    build();
+  } catch (err) {
+    thrown = err;
+  }
+  expect(thrown).toBeInstanceOf(ValidationError);
+  expect((thrown as ValidationError).message).toMatch(message);
+  return thrown as ValidationError;
 }

@@ -1,0 +1,134 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Chart } from 'cdk8s';
+import { parseAllDocuments, parse } from 'yaml';
+import { synthesize, buildApp } from '../../charts/app';
+import { EvaluationSandbox } from '../../constructs/k8s/evaluation-sandbox';
+import { ValidationError } from '../../constructs/shared/errors';
+import { expectSchemaValid, K8sObject } from '../support/k8s';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'eval-sandbox-synth-'));
+}
+
+function readObjects(dir: string, file: string): K8sObject[] {
+  return parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))
+    .map((d) => d.toJS() as K8sObject)
+    .filter((o) => o !== null);
+}
+
+describe('charts', () => {
+  const out = path.join(tmp(), 'dist');
+  const files = synthesize(out);
+
+  test('GIVEN the app WHEN synthesized THEN one manifest file per chart is written', () => {
+    expect(files).toEqual(['example-sandboxes.k8s.yaml', 'platform.k8s.yaml']);
+    expect(fs.readdirSync(out).sort()).toEqual(files);
+  });
+
+  test('the platform chart holds the RuntimeClass and the two ClusterRoles', () => {
+    expect(
+      readObjects(out, 'platform.k8s.yaml').map((o) => `${o.kind}/${o.metadata.name}`),
+    ).toEqual([
+      'RuntimeClass/gvisor',
+      'ClusterRole/eval-sandbox:runner',
+      'ClusterRole/eval-sandbox:auditor',
+    ]);
+  });
+
+  test('the example chart holds two sandboxes, each with its own namespace and job', () => {
+    const objects = readObjects(out, 'example-sandboxes.k8s.yaml');
+    expect(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual([
+      'sbx-swe-0001',
+      'sbx-ctf-0002',
+    ]);
+    const jobs = objects.filter((o) => o.kind === 'Job');
+    expect(jobs.map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      'sbx-swe-0001/eval-swe-0001',
+      'sbx-ctf-0002/eval-ctf-0002',
+    ]);
+  });
+
+  test('every synthesized object is valid against the Kubernetes schema', () => {
+    for (const file of files) expectSchemaValid(readObjects(out, file));
+  });
+
+  test('output is deterministic: a second synth is byte-identical', () => {
+    const again = path.join(tmp(), 'dist');
+    synthesize(again);
+    for (const file of files) {
+      expect(fs.readFileSync(path.join(again, file), 'utf8')).toBe(
+        fs.readFileSync(path.join(out, file), 'utf8'),
+      );
+    }
+  });
+
+  test('the committed dist/ is what the charts synthesize today (run `npm run synth` after a change)', () => {
+    expect(fs.readdirSync(path.join(ROOT, 'dist')).sort()).toEqual(files);
+    for (const file of files) {
+      expect(fs.readFileSync(path.join(ROOT, 'dist', file), 'utf8')).toBe(
+        fs.readFileSync(path.join(out, file), 'utf8'),
+      );
+    }
+  });
+
+  test.each(files)('snapshot of %s', (file) => {
+    expect(fs.readFileSync(path.join(out, file), 'utf8')).toMatchSnapshot();
+  });
+});
+
+describe('all-or-nothing synthesis', () => {
+  test('GIVEN a chart with invalid input WHEN synthesized THEN it throws and the previous output is left as it was', () => {
+    const out = path.join(tmp(), 'dist');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'previous.k8s.yaml'), 'kept: true\n');
+
+    const broken = (outdir: string): App => {
+      const app = buildApp(outdir);
+      new EvaluationSandbox(new Chart(app, 'broken'), 'Bad', {
+        evaluationId: 'x',
+        image: 'busybox:latest',
+      });
+      return app;
+    };
+
+    expect(() => synthesize(out, broken)).toThrow(ValidationError);
+    expect(fs.readdirSync(out)).toEqual(['previous.k8s.yaml']);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+
+  test('GIVEN a failing whole-tree validation WHEN synthesized THEN nothing is written', () => {
+    const out = path.join(tmp(), 'dist');
+    const failing = (outdir: string): App => {
+      const app = buildApp(outdir);
+      new Chart(app, 'late').node.addValidation({ validate: () => ['late failure'] });
+      return app;
+    };
+    expect(() => synthesize(out, failing)).toThrow(/late failure/);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(path.dirname(out))).toEqual([]);
+  });
+});
+
+describe('entry points', () => {
+  test('the app command in cdk8s.yaml writes the manifests into CDK8S_OUTDIR', () => {
+    const config = parse(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf8')) as {
+      app: string;
+      output: string;
+    };
+    expect(config.output).toBe('dist');
+    const out = path.join(tmp(), 'out');
+    const [cmd, ...args] = config.app.split(' ');
+    const stdout = execFileSync(cmd, args, {
+      cwd: ROOT,
+      env: { ...process.env, CDK8S_OUTDIR: out },
+      encoding: 'utf8',
+    });
+    expect(stdout).toMatch(/wrote 2 manifest files/);
+    expect(fs.readdirSync(out).sort()).toEqual(['example-sandboxes.k8s.yaml', 'platform.k8s.yaml']);
+  }, 60_000);
+});

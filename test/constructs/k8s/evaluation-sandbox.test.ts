@@ -1,0 +1,134 @@
+import { Size } from 'cdk8s';
+import { Cpu, Group, User } from 'cdk8s-plus-28';
+import {
+  EvaluationSandbox,
+  EvaluationSandboxProps,
+} from '../../../constructs/k8s/evaluation-sandbox';
+import { SANDBOX_NAMESPACE_LABEL } from '../../../constructs/shared/labels';
+import { expectValidationError, newChart, only, podSpec, synth } from '../../support/k8s';
+
+const IMAGE = `registry.example.com/tasks/swe@sha256:${'c'.repeat(64)}`;
+
+function build(props: Partial<EvaluationSandboxProps> = {}) {
+  const chart = newChart();
+  const sandbox = new EvaluationSandbox(chart, 'Sandbox', {
+    evaluationId: 'run-7',
+    image: IMAGE,
+    ...props,
+  });
+  return { chart, sandbox, objects: () => synth(chart) };
+}
+
+describe('EvaluationSandbox', () => {
+  test('GIVEN an id and an image THEN it composes namespace, quota, limits, policies, identity and job', () => {
+    const objects = build().objects();
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Namespace/sbx-run-7',
+      'ResourceQuota/sandbox-quota',
+      'LimitRange/sandbox-limits',
+      'NetworkPolicy/default-deny-all',
+      'NetworkPolicy/allow-cluster-dns',
+      'ServiceAccount/evaluator',
+      'Job/eval-run-7',
+    ]);
+    for (const o of objects.filter((x) => x.kind !== 'Namespace'))
+      expect(o.metadata.namespace).toBe('sbx-run-7');
+    expect(only(objects, 'Namespace').metadata.labels[SANDBOX_NAMESPACE_LABEL]).toBe('true');
+  });
+
+  test('the job runs as the sandbox identity, whose token is not mounted', () => {
+    const { sandbox, objects } = build();
+    const pod = podSpec(only(objects(), 'Job'));
+    expect(pod.serviceAccountName).toBe(sandbox.identity.name);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(only(objects(), 'ServiceAccount').automountServiceAccountToken).toBe(false);
+  });
+
+  test('the identity has no RBAC rights of its own: nothing binds it', () => {
+    const { sandbox, objects } = build();
+    sandbox.grantRunEvaluations(User.fromName(sandbox, 'Runner', 'runner'));
+    sandbox.grantAudit(Group.fromName(sandbox, 'Auditors', 'auditors'));
+    const bindings = objects().filter(
+      (o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding',
+    );
+    expect(bindings).toHaveLength(2);
+    for (const b of bindings) {
+      expect(b.subjects).not.toContainEqual(
+        expect.objectContaining({ kind: 'ServiceAccount', name: 'evaluator' }),
+      );
+    }
+  });
+
+  test('GIVEN names and namespace props THEN they are passed through', () => {
+    const objects = build({
+      namespaceName: 'custom-ns',
+      serviceAccountName: 'agent',
+      jobName: 'custom-job',
+      quotaPods: 2,
+      namespaceLabels: { team: 'red' },
+      egress: [{ cidr: '10.0.0.0/8', ports: [443] }],
+    }).objects();
+    expect(only(objects, 'Namespace').metadata).toMatchObject({
+      name: 'custom-ns',
+      labels: { team: 'red' },
+    });
+    expect(only(objects, 'ServiceAccount').metadata.name).toBe('agent');
+    expect(only(objects, 'Job').metadata).toMatchObject({
+      name: 'custom-job',
+      namespace: 'custom-ns',
+    });
+    expect(only(objects, 'ResourceQuota').spec.hard.pods).toBe('2');
+    expect(only(objects, 'NetworkPolicy', 'allow-egress-1').metadata.namespace).toBe('custom-ns');
+  });
+
+  test('WHEN allowEgressTo and grants are called on the sandbox THEN they land in its namespace', () => {
+    const { sandbox, objects } = build();
+    const policy = sandbox.allowEgressTo('Mirror', { cidr: '10.1.0.0/16', ports: [443] });
+    const binding = sandbox.grantRunEvaluations(User.fromName(sandbox, 'Runner', 'runner'));
+    expect(policy.name).toBe('allow-egress-mirror');
+    expect(only(objects(), 'NetworkPolicy', 'allow-egress-mirror').metadata.namespace).toBe(
+      'sbx-run-7',
+    );
+    expect(only(objects(), 'RoleBinding').metadata.name).toBe(binding.name);
+  });
+
+  test.each<[string, Partial<EvaluationSandboxProps>, RegExp]>([
+    [
+      'a job CPU above the quota',
+      { cpu: Cpu.units(8) },
+      /Sandbox: the job's cpu exceeds the sandbox quota, so it could never start; raise quotaCpu or lower cpu/,
+    ],
+    [
+      'a job memory above the quota',
+      { memory: Size.gibibytes(9) },
+      /the job's memory exceeds the sandbox quota/,
+    ],
+    [
+      'job storage above the quota',
+      { ephemeralStorage: Size.gibibytes(30) },
+      /the job's ephemeralStorage exceeds the sandbox quota/,
+    ],
+    [
+      'an unpinned image',
+      { image: 'python:3.12' },
+      /Sandbox\/Job: image 'python:3.12' must be pinned by digest/,
+    ],
+    [
+      'an invalid namespace name',
+      { namespaceName: 'NS' },
+      /Sandbox\/Namespace: name 'NS' is not a valid name/,
+    ],
+  ])('GIVEN %s THEN it throws', (_what, props, message) => {
+    expectValidationError(() => build(props), message);
+  });
+
+  test('snapshot', () => {
+    const { sandbox, objects } = build({
+      task: 'swe-1',
+      model: 'model-x',
+      egress: [{ cidr: '0.0.0.0/0', ports: [443] }],
+    });
+    sandbox.grantRunEvaluations(User.fromName(sandbox, 'Runner', 'runner'));
+    expect(objects()).toMatchSnapshot();
+  });
+});

@@ -1,0 +1,332 @@
+import { Size } from 'cdk8s';
+import { Cpu, Group, ServiceAccount, User } from 'cdk8s-plus-28';
+import { SandboxNamespace, SandboxNamespaceProps } from '../../../constructs/k8s/sandbox-namespace';
+import { EgressProtocol } from '../../../constructs/k8s/egress-policy';
+import {
+  NAMESPACE_NAME_LABEL,
+  POD_SECURITY_LABELS,
+  SANDBOX_NAMESPACE_LABEL,
+  SANDBOX_NAMESPACE_LABEL_VALUE,
+} from '../../../constructs/shared/labels';
+import { AUDITOR_CLUSTER_ROLE, RUNNER_CLUSTER_ROLE } from '../../../constructs/shared/platform';
+import { expectValidationError, K8sObject, newChart, only, synth } from '../../support/k8s';
+
+function build(props: Partial<SandboxNamespaceProps> = {}) {
+  const chart = newChart();
+  const ns = new SandboxNamespace(chart, 'Sandbox', { name: 'sbx-1', ...props });
+  return { chart, ns, objects: () => synth(chart) };
+}
+
+describe('SandboxNamespace', () => {
+  describe('namespace', () => {
+    test('GIVEN a name THEN the namespace is marked as a sandbox and PSA restricted (enforce, audit, warn) at v1.35', () => {
+      const { ns, objects } = build();
+      const labels = only(objects(), 'Namespace').metadata.labels;
+      expect(labels[SANDBOX_NAMESPACE_LABEL]).toBe(SANDBOX_NAMESPACE_LABEL_VALUE);
+      expect(labels).toMatchObject({
+        [POD_SECURITY_LABELS.enforce]: 'restricted',
+        [POD_SECURITY_LABELS.enforceVersion]: 'v1.35',
+        [POD_SECURITY_LABELS.audit]: 'restricted',
+        [POD_SECURITY_LABELS.auditVersion]: 'v1.35',
+        [POD_SECURITY_LABELS.warn]: 'restricted',
+        [POD_SECURITY_LABELS.warnVersion]: 'v1.35',
+      });
+      expect(ns.podSecurityVersion).toBe('v1.35');
+      expect(only(objects(), 'Namespace').metadata.name).toBe('sbx-1');
+    });
+
+    test('GIVEN another pinned PSA version THEN all three modes use it', () => {
+      const labels = only(build({ podSecurityVersion: 'v1.34' }).objects(), 'Namespace').metadata
+        .labels;
+      expect(labels[POD_SECURITY_LABELS.enforceVersion]).toBe('v1.34');
+      expect(labels[POD_SECURITY_LABELS.auditVersion]).toBe('v1.34');
+      expect(labels[POD_SECURITY_LABELS.warnVersion]).toBe('v1.34');
+    });
+
+    test('GIVEN extra namespace labels THEN they are added next to the fixed ones', () => {
+      const labels = only(build({ namespaceLabels: { team: 'alignment' } }).objects(), 'Namespace')
+        .metadata.labels;
+      expect(labels.team).toBe('alignment');
+      expect(labels[POD_SECURITY_LABELS.enforce]).toBe('restricted');
+    });
+
+    test('every namespaced object lives in the sandbox namespace', () => {
+      const { ns, objects } = build({ egress: [{ cidr: '10.0.0.0/8', ports: [443] }] });
+      ns.grantRunEvaluations(User.fromName(ns, 'U', 'u'));
+      const namespaced = objects().filter((o) => o.kind !== 'Namespace');
+      expect(namespaced.length).toBe(6);
+      for (const o of namespaced) expect(o.metadata.namespace).toBe('sbx-1');
+    });
+  });
+
+  describe('quota and limits', () => {
+    test('GIVEN no props THEN the quota caps cpu 4, memory 8Gi, ephemeral storage 20Gi, 10 pods and no NodePort/LoadBalancer', () => {
+      const { ns, objects } = build();
+      expect(only(objects(), 'ResourceQuota').spec.hard).toEqual({
+        'requests.cpu': '4',
+        'limits.cpu': '4',
+        'requests.memory': '8Gi',
+        'limits.memory': '8Gi',
+        'requests.ephemeral-storage': '20Gi',
+        'limits.ephemeral-storage': '20Gi',
+        pods: '10',
+        'services.nodeports': '0',
+        'services.loadbalancers': '0',
+      });
+      expect(ns.quotaPods).toBe(10);
+    });
+
+    test('GIVEN no props THEN containers without resources get requests = limits of 1 cpu, 2Gi, 4Gi ephemeral', () => {
+      const limits = only(build().objects(), 'LimitRange').spec.limits;
+      const expected = { cpu: '1', memory: '2Gi', 'ephemeral-storage': '4Gi' };
+      expect(limits).toEqual([{ type: 'Container', default: expected, defaultRequest: expected }]);
+    });
+
+    test('GIVEN custom quota and defaults THEN they are emitted', () => {
+      const objects = build({
+        quotaCpu: Cpu.units(16),
+        quotaMemory: Size.gibibytes(64),
+        quotaEphemeralStorage: Size.gibibytes(100),
+        quotaPods: 3,
+        defaultContainerCpu: Cpu.millis(500),
+        defaultContainerMemory: Size.mebibytes(512),
+        defaultContainerEphemeralStorage: Size.gibibytes(1),
+      }).objects();
+      expect(only(objects, 'ResourceQuota').spec.hard).toMatchObject({
+        'limits.cpu': '16',
+        'limits.memory': '64Gi',
+        pods: '3',
+      });
+      expect(only(objects, 'LimitRange').spec.limits[0].default).toEqual({
+        cpu: '500m',
+        memory: '512Mi',
+        'ephemeral-storage': '1Gi',
+      });
+    });
+  });
+
+  describe('network policies', () => {
+    test('GIVEN no props THEN all ingress and egress is denied for every pod', () => {
+      const deny = only(build().objects(), 'NetworkPolicy', 'default-deny-all');
+      expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    });
+
+    test('GIVEN no props THEN DNS is allowed to the cluster DNS pods only, UDP and TCP 53', () => {
+      const dns = only(build().objects(), 'NetworkPolicy', 'allow-cluster-dns');
+      expect(dns.spec).toEqual({
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } },
+                podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+              },
+            ],
+            ports: [
+              { protocol: 'UDP', port: 53 },
+              { protocol: 'TCP', port: 53 },
+            ],
+          },
+        ],
+      });
+    });
+
+    test('GIVEN no props THEN there are exactly the two baseline policies', () => {
+      const names = build()
+        .objects()
+        .filter((o) => o.kind === 'NetworkPolicy')
+        .map((o) => o.metadata.name);
+      expect(names).toEqual(['default-deny-all', 'allow-cluster-dns']);
+    });
+
+    test('GIVEN a custom cluster DNS THEN the DNS policy targets it', () => {
+      const dns = only(
+        build({ clusterDnsNamespace: 'dns', clusterDnsPodLabels: { app: 'coredns' } }).objects(),
+        'NetworkPolicy',
+        'allow-cluster-dns',
+      );
+      expect(dns.spec.egress[0].to[0]).toEqual({
+        namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'dns' } },
+        podSelector: { matchLabels: { app: 'coredns' } },
+      });
+    });
+
+    test('WHEN allowEgressTo the internet THEN the metadata ranges are excepted and the policy is returned', () => {
+      const { ns, objects } = build();
+      const policy = ns.allowEgressTo('Https', { cidr: '0.0.0.0/0', ports: [443] });
+      expect(policy.except).toEqual(['169.254.0.0/16']);
+      expect(ns.egress).toEqual([policy]);
+      const np = only(objects(), 'NetworkPolicy', 'allow-egress-https');
+      expect(np.spec).toEqual({
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [
+          {
+            to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } }],
+            ports: [{ protocol: 'TCP', port: 443 }],
+          },
+        ],
+      });
+    });
+
+    test('GIVEN egress props THEN each entry becomes allow-egress-<n>', () => {
+      const objects = build({
+        egress: [
+          { cidr: '10.20.0.0/16', ports: [443, 8443] },
+          { cidr: '::/0', ports: [53], protocol: EgressProtocol.UDP },
+        ],
+      }).objects();
+      expect(only(objects, 'NetworkPolicy', 'allow-egress-1').spec.egress[0].ports).toEqual([
+        { protocol: 'TCP', port: 443 },
+        { protocol: 'TCP', port: 8443 },
+      ]);
+      expect(only(objects, 'NetworkPolicy', 'allow-egress-2').spec.egress[0]).toEqual({
+        to: [
+          {
+            ipBlock: {
+              cidr: '::/0',
+              except: ['fd00:ec2::254/128', 'fd00:ec2::23/128', 'fe80::/10'],
+            },
+          },
+        ],
+        ports: [{ protocol: 'UDP', port: 53 }],
+      });
+    });
+
+    test('WHEN allowEgressTo the metadata service THEN it throws instead of narrowing', () => {
+      const { ns } = build();
+      expectValidationError(
+        () => ns.allowEgressTo('Imds', { cidr: '169.254.169.254/32', ports: [80] }),
+        /Sandbox\/Imds: cidr '169.254.169.254\/32' lies inside the link-local or instance-metadata range/,
+      );
+    });
+  });
+
+  describe('RBAC grants', () => {
+    test('WHEN grantRunEvaluations THEN a RoleBinding in this namespace binds the runner ClusterRole', () => {
+      const { ns, objects } = build();
+      const sa = ServiceAccount.fromServiceAccountName(ns, 'Orch', 'orchestrator', {
+        namespaceName: 'eval-orchestrator',
+      });
+      const binding = ns.grantRunEvaluations(sa);
+      const rb = only(objects(), 'RoleBinding');
+      expect(rb.metadata.name).toBe(binding.name);
+      expect(rb.metadata.namespace).toBe('sbx-1');
+      expect(rb.roleRef).toEqual({
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: RUNNER_CLUSTER_ROLE,
+      });
+      expect(rb.subjects).toEqual([
+        {
+          kind: 'ServiceAccount',
+          name: 'orchestrator',
+          namespace: 'eval-orchestrator',
+          apiGroup: '',
+        },
+      ]);
+    });
+
+    test('WHEN grantAudit THEN a RoleBinding binds the auditor ClusterRole', () => {
+      const { ns, objects } = build();
+      ns.grantAudit(Group.fromName(ns, 'G', 'auditors'));
+      const rb = only(objects(), 'RoleBinding');
+      expect(rb.roleRef.name).toBe(AUDITOR_CLUSTER_ROLE);
+      expect(rb.subjects).toEqual([
+        { kind: 'Group', name: 'auditors', apiGroup: 'rbac.authorization.k8s.io' },
+      ]);
+    });
+
+    test('WHEN the same subject is granted twice THEN the same binding is returned', () => {
+      const { ns, objects } = build();
+      const user = User.fromName(ns, 'U', 'alice@example.com');
+      expect(ns.grantRunEvaluations(user)).toBe(ns.grantRunEvaluations(user));
+      expect(objects().filter((o: K8sObject) => o.kind === 'RoleBinding')).toHaveLength(1);
+    });
+
+    test('GIVEN subjects with characters names cannot hold THEN binding names are valid and distinct', () => {
+      const { ns, objects } = build();
+      ns.grantRunEvaluations(User.fromName(ns, 'A', 'arn:aws:iam::123456789012:role/Orchestrator'));
+      ns.grantAudit(User.fromName(ns, 'B', 'arn:aws:iam::123456789012:role/Orchestrator'));
+      const names = objects()
+        .filter((o) => o.kind === 'RoleBinding')
+        .map((o) => o.metadata.name as string);
+      expect(new Set(names).size).toBe(2);
+      for (const n of names) expect(n).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    });
+  });
+
+  describe('errors', () => {
+    test.each<[string, Partial<SandboxNamespaceProps>, RegExp]>([
+      ['an invalid name', { name: 'Sandbox_1' }, /Sandbox: name 'Sandbox_1' is not a valid name/],
+      [
+        'an unpinned PSA version',
+        { podSecurityVersion: 'latest' },
+        /podSecurityVersion 'latest' must be a pinned version like 'v1.35'/,
+      ],
+      ['zero pods', { quotaPods: 0 }, /quotaPods must be a whole number from 1 to 1000; got 0/],
+      [
+        'zero quota CPU',
+        { quotaCpu: Cpu.units(0) },
+        /quotaCpu must be a positive whole number of millicores/,
+      ],
+      [
+        'zero quota memory',
+        { quotaMemory: Size.gibibytes(0) },
+        /quotaMemory must be a positive size/,
+      ],
+      [
+        'a container default above the quota',
+        { defaultContainerCpu: Cpu.units(8) },
+        /defaultContainerCpu exceeds quotaCpu/,
+      ],
+      [
+        'a memory default above the quota',
+        { defaultContainerMemory: Size.gibibytes(16) },
+        /defaultContainerMemory exceeds quotaMemory/,
+      ],
+      [
+        'an ephemeral-storage default above the quota',
+        { defaultContainerEphemeralStorage: Size.gibibytes(40) },
+        /defaultContainerEphemeralStorage exceeds quotaEphemeralStorage/,
+      ],
+      [
+        'a label overriding PSA',
+        { namespaceLabels: { [POD_SECURITY_LABELS.enforce]: 'privileged' } },
+        /namespaceLabels may not set 'pod-security.kubernetes.io\/enforce'/,
+      ],
+      [
+        'a label removing the sandbox marker',
+        { namespaceLabels: { [SANDBOX_NAMESPACE_LABEL]: 'false' } },
+        /namespaceLabels may not set 'eval-sandbox.io\/sandbox'/,
+      ],
+      [
+        'an invalid label value',
+        { namespaceLabels: { team: 'a/b' } },
+        /namespaceLabels\['team'\] 'a\/b' is not a valid label value/,
+      ],
+      ['an empty DNS pod selector', { clusterDnsPodLabels: {} }, /clusterDnsPodLabels is empty/],
+      [
+        'an invalid DNS namespace',
+        { clusterDnsNamespace: 'Kube_System' },
+        /clusterDnsNamespace 'Kube_System' is not a valid name/,
+      ],
+      [
+        'an egress entry to link-local',
+        { egress: [{ cidr: '169.254.0.0/16', ports: [80] }] },
+        /Sandbox\/1: cidr '169.254.0.0\/16' lies inside/,
+      ],
+    ])('GIVEN %s THEN it throws naming the field and the fix', (_what, props, message) => {
+      expectValidationError(() => build(props), message);
+    });
+  });
+
+  test('snapshot', () => {
+    const { ns, objects } = build({ egress: [{ cidr: '10.20.0.0/16', ports: [443] }] });
+    ns.grantRunEvaluations(User.fromName(ns, 'Runner', 'runner'));
+    ns.grantAudit(Group.fromName(ns, 'Auditors', 'auditors'));
+    expect(objects()).toMatchSnapshot();
+  });
+});
