@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { expectSchemaValid, K8sObject } from './support/k8s';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** The TypeScript blocks of README.md that import the package by name. */
+function readmeExamples(): string[] {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
+    .map((m) => m[1])
+    .filter((code) => code.includes("from 'eval-sandbox'"));
+}
+
+describe('README', () => {
+  test('shows the two set-up commands and the test command CI runs', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain('npm ci && npm run synth');
+    expect(readme).toMatch(/^npm test\b/m);
+    expect(fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^npm test$/m);
+  });
+
+  test('the library example runs as written, importing the built package by name, and emits valid objects', () => {
+    const [example] = readmeExamples();
+    expect(example).toBeDefined();
+    if (!fs.existsSync(path.join(ROOT, 'lib', 'constructs', 'index.js'))) {
+      throw new Error('lib/ is missing: run `npm run build` first (npm test does it for you)');
+    }
+    // Inside the package folder so that `import 'eval-sandbox'` resolves through package.json "exports".
+    const dir = fs.mkdtempSync(path.join(ROOT, 'lib', 'readme-example-'));
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-out-'));
+    try {
+      const file = path.join(dir, 'example.ts');
+      fs.writeFileSync(file, example);
+      const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+      const r = spawnSync(tsx, [file], {
+        cwd: ROOT,
+        env: { ...process.env, CDK8S_OUTDIR: out },
+        encoding: 'utf8',
+      });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const objects = fs
+        .readdirSync(out)
+        .flatMap((f) =>
+          parseAllDocuments(fs.readFileSync(path.join(out, f), 'utf8')).map(
+            (d) => d.toJS() as K8sObject,
+          ),
+        );
+      expect(objects.map((o) => o.kind)).toEqual(
+        expect.arrayContaining([
+          'RuntimeClass',
+          'ClusterRole',
+          'Namespace',
+          'Job',
+          'RoleBinding',
+          'NetworkPolicy',
+        ]),
+      );
+      expectSchemaValid(objects);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
