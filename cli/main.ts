@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { runPolicyCheck } from './policy-check';
 
 /** The version of the installed package, read from its package.json. */
 export function packageVersion(start: string = __dirname): string {
@@ -18,7 +19,7 @@ export function packageVersion(start: string = __dirname): string {
 /** Builds the command-line program. Subcommands register here. */
 export function buildProgram(): Command {
   const program = new Command();
-  return program
+  program
     .name('eval-sandbox')
     .description(
       'Secure-by-default sandboxes for untrusted AI agents: gVisor on EKS, as cdk8s and cdktf constructs.',
@@ -27,6 +28,29 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError()
     .action(() => program.help());
+
+  const policy = program.command('policy').description('admission policy pack');
+  policy
+    .command('check')
+    .description(
+      'check Kubernetes objects against the admission policy pack, as if created in a sandbox namespace ' +
+        '(exit 0 all admitted, 1 any rejected, 2 unreadable input)',
+    )
+    .argument(
+      '<paths...>',
+      'YAML or JSON files, or folders of them (multi-document YAML and List objects included)',
+    )
+    .option('-o, --output <format>', 'text or json', 'text')
+    .option('--include <rule...>', 'also enforce rules that are off by default')
+    .action((paths: string[], opts: { output: string; include?: string[] }) => {
+      process.exitCode = runPolicyCheck(
+        paths,
+        opts,
+        (text) => process.stdout.write(`${text}\n`),
+        (text) => process.stderr.write(`${text}\n`),
+      );
+    });
+  return program;
 }
 
 /** Runs the CLI with `argv` (as in `process.argv`). */

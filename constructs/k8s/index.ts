@@ -5,3 +5,4 @@ export * from './sandbox-identity';
 export * from './evaluator-rbac';
 export * from './evaluation-job';
 export * from './evaluation-sandbox';
+export * from './sandbox-admission-policies';

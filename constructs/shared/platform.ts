@@ -13,6 +13,12 @@ export const GVISOR_RUNTIME_CLASS = 'gvisor';
 /** The containerd runtime handler registered for gVisor on sandbox nodes. */
 export const GVISOR_RUNTIME_HANDLER = 'runsc';
 
+/**
+ * The group of the platform identity (the GitOps controller, cluster operators): the only one that
+ * may change a sandbox namespace's labels or RBAC objects in it.
+ */
+export const PLATFORM_GROUP = 'eval-sandbox:platform';
+
 /** ClusterRole bound (per sandbox namespace) to the orchestrator that submits evaluations. */
 export const RUNNER_CLUSTER_ROLE = 'eval-sandbox:runner';
 /** ClusterRole bound (per sandbox namespace) to read-only auditors. */

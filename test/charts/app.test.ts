@@ -7,6 +7,9 @@ import { parseAllDocuments, parse } from 'yaml';
 import { synthesize, buildApp } from '../../charts/app';
 import { EvaluationSandbox } from '../../constructs/k8s/evaluation-sandbox';
 import { ValidationError } from '../../constructs/shared/errors';
+import { PolicyEvaluator } from '../../policies/k8s/evaluate';
+import { policyName } from '../../policies/k8s/pack';
+import { ALL_RULES } from '../../policies/k8s/rules';
 import { expectSchemaValid, K8sObject } from '../support/k8s';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -30,14 +33,33 @@ describe('charts', () => {
     expect(fs.readdirSync(out).sort()).toEqual(files);
   });
 
-  test('the platform chart holds the RuntimeClass and the two ClusterRoles', () => {
-    expect(
-      readObjects(out, 'platform.k8s.yaml').map((o) => `${o.kind}/${o.metadata.name}`),
-    ).toEqual([
+  test('the platform chart holds the RuntimeClass, the two ClusterRoles and the default policy pack', () => {
+    const objects = readObjects(out, 'platform.k8s.yaml');
+    expect(objects.slice(0, 3).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'RuntimeClass/gvisor',
       'ClusterRole/eval-sandbox:runner',
       'ClusterRole/eval-sandbox:auditor',
     ]);
+    const defaultRules = ALL_RULES.filter((r) => r.enabledByDefault).map((r) => policyName(r));
+    const policies = objects
+      .filter((o) => o.kind === 'ValidatingAdmissionPolicy')
+      .map((o) => o.metadata.name);
+    const bindings = objects
+      .filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding')
+      .map((o) => o.spec.policyName);
+    expect(policies).toEqual(defaultRules);
+    expect(bindings).toEqual(defaultRules);
+    expect(objects).toHaveLength(3 + 2 * defaultRules.length);
+  });
+
+  test('everything the charts synthesize passes the policy pack with zero findings', () => {
+    const evaluator = PolicyEvaluator.forPack();
+    for (const file of files) {
+      for (const o of readObjects(out, file)) {
+        const id = `${o.kind}/${o.metadata.name}`;
+        expect({ id, ...evaluator.evaluate(o) }).toEqual({ id, admitted: true, violations: [] });
+      }
+    }
   });
 
   test('the example chart holds two sandboxes, each with its own namespace and job', () => {

@@ -1,0 +1,53 @@
+/**
+ * Renders docs/policies.md from the rule metadata (`npm run generate`); a test fails when the
+ * committed page is stale.
+ */
+import { CATALOGUE } from './k8s/fixtures/catalogue';
+import { policyName } from './k8s/pack';
+import { ALL_RULES } from './k8s/rules';
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function renderPolicyDocs(): string {
+  const lines: string[] = [
+    '# Policy rules',
+    '',
+    '<!-- Generated from the rule metadata by `npm run generate`. Do not edit by hand. -->',
+    '',
+    '## Kubernetes admission rules',
+    '',
+    'Each rule is one `ValidatingAdmissionPolicy` (`admissionregistration.k8s.io/v1`, CEL, `failurePolicy: Fail`)',
+    'and one binding. Rules scoped to sandbox namespaces are bound with a namespace selector on',
+    '`eval-sandbox.io/sandbox: "true"`. `eval-sandbox policy check` evaluates the same policies offline.',
+    'Fixtures: `policies/k8s/<rule>/good/` (admitted) and `bad/` (refused by that rule alone).',
+    '',
+    '| id | policy | severity | default | applies to | good | bad |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of ALL_RULES) {
+    const resources = [...new Set(r.match.flatMap((m) => m.resources))].join(', ');
+    const count = (verdict: string) =>
+      CATALOGUE.filter((c) => c.rule === r.id && c.verdict === verdict).length;
+    lines.push(
+      `| \`${r.id}\` | \`${policyName(r)}\` | ${r.severity} | ${r.enabledByDefault ? 'on' : 'off'} | ${resources} | ${count('good')} | ${count('bad')} |`,
+    );
+  }
+  for (const r of ALL_RULES) {
+    lines.push(
+      '',
+      `### ${r.id}: ${cell(r.title)}`,
+      '',
+      `- **Blocks:** ${cell(r.blocks)}`,
+      `- **Why:** ${cell(r.why)}`,
+    );
+    lines.push(
+      `- **Operations:** ${[...new Set(r.match.flatMap((m) => m.operations))].join(', ')}`,
+    );
+    if (!r.enabledByDefault)
+      lines.push(`- **Off by default:** include it with \`include: ['${r.id}']\`.`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}

@@ -1,0 +1,221 @@
+/**
+ * Evaluates objects against the admission policy pack offline, the way the API server would:
+ * the same policies, match rules, variables, CEL and messages (`eval-sandbox policy check`).
+ */
+import { PLATFORM_GROUP } from '../../constructs/shared/platform';
+import { compile, Compiled, toCel } from './cel';
+import { buildPolicyPack, KubeObject, PolicyPackOptions, PolicyPair } from './pack';
+
+/** Who sends the request. */
+export interface UserInfo {
+  readonly username: string;
+  readonly groups: string[];
+}
+
+/** The request an object is evaluated as. */
+export interface RequestOptions {
+  /** @default 'CREATE' */
+  readonly operation?: 'CREATE' | 'UPDATE' | 'DELETE';
+  /** The object before an UPDATE or DELETE. */
+  readonly oldObject?: KubeObject;
+  /** @default the platform identity (see {@link DEFAULT_USER}) */
+  readonly userInfo?: UserInfo;
+  /**
+   * The namespace the object is created in; it is treated as a sandbox namespace.
+   *
+   * @default - the object's own namespace, else 'sandbox'
+   */
+  readonly namespace?: string;
+}
+
+/** One broken rule. */
+export interface Violation {
+  readonly rule: string;
+  readonly message: string;
+}
+
+/** The answer for one object. */
+export interface Verdict {
+  readonly admitted: boolean;
+  readonly violations: Violation[];
+}
+
+/**
+ * The identity offline checks run as: the platform identity applying reviewed manifests (as the
+ * GitOps controller does), so identity rules (SBX-B*) pass unless another user is given.
+ */
+export const DEFAULT_USER: UserInfo = {
+  username: 'eval-sandbox:policy-check',
+  groups: [PLATFORM_GROUP, 'system:authenticated'],
+};
+
+/** The resource (plural) and scope of the kinds the pack and the charts use. */
+const KINDS: Record<string, { resource: string; namespaced: boolean }> = {
+  Pod: { resource: 'pods', namespaced: true },
+  Job: { resource: 'jobs', namespaced: true },
+  CronJob: { resource: 'cronjobs', namespaced: true },
+  Deployment: { resource: 'deployments', namespaced: true },
+  StatefulSet: { resource: 'statefulsets', namespaced: true },
+  ReplicaSet: { resource: 'replicasets', namespaced: true },
+  DaemonSet: { resource: 'daemonsets', namespaced: true },
+  ReplicationController: { resource: 'replicationcontrollers', namespaced: true },
+  Service: { resource: 'services', namespaced: true },
+  NetworkPolicy: { resource: 'networkpolicies', namespaced: true },
+  Role: { resource: 'roles', namespaced: true },
+  RoleBinding: { resource: 'rolebindings', namespaced: true },
+  ServiceAccount: { resource: 'serviceaccounts', namespaced: true },
+  ConfigMap: { resource: 'configmaps', namespaced: true },
+  Secret: { resource: 'secrets', namespaced: true },
+  ResourceQuota: { resource: 'resourcequotas', namespaced: true },
+  LimitRange: { resource: 'limitranges', namespaced: true },
+  Namespace: { resource: 'namespaces', namespaced: false },
+  ClusterRole: { resource: 'clusterroles', namespaced: false },
+  ClusterRoleBinding: { resource: 'clusterrolebindings', namespaced: false },
+  RuntimeClass: { resource: 'runtimeclasses', namespaced: false },
+  ValidatingAdmissionPolicy: { resource: 'validatingadmissionpolicies', namespaced: false },
+  ValidatingAdmissionPolicyBinding: {
+    resource: 'validatingadmissionpolicybindings',
+    namespaced: false,
+  },
+};
+
+/** Group, version, resource and scope of an object, from its apiVersion and kind. */
+export function resourceOf(object: KubeObject): {
+  group: string;
+  version: string;
+  resource: string;
+  namespaced: boolean;
+} {
+  const apiVersion = String(object.apiVersion ?? '');
+  const slash = apiVersion.indexOf('/');
+  const group = slash >= 0 ? apiVersion.slice(0, slash) : '';
+  const version = slash >= 0 ? apiVersion.slice(slash + 1) : apiVersion;
+  const known = KINDS[String(object.kind)];
+  // Unknown kinds: the usual plural; no rule of the pack matches them either way.
+  return {
+    group,
+    version,
+    ...(known ?? { resource: `${String(object.kind).toLowerCase()}s`, namespaced: true }),
+  };
+}
+
+interface CompiledPolicy {
+  readonly ruleId: string;
+  readonly pair: PolicyPair;
+  readonly matchConditions: { name: string; run: Compiled }[];
+  /** `key` identifies a variable together with every variable before it, so values can be shared. */
+  readonly variables: { name: string; key: string; run: Compiled }[];
+  readonly validations: { expression: string; run: Compiled; message: Compiled }[];
+}
+
+/** Evaluates objects against a policy pack. Build once, evaluate many. */
+export class PolicyEvaluator {
+  /** The evaluator for the pack built with `options`. */
+  public static forPack(options: PolicyPackOptions = {}): PolicyEvaluator {
+    return new PolicyEvaluator(buildPolicyPack(options));
+  }
+
+  private readonly policies: CompiledPolicy[];
+
+  constructor(pairs: PolicyPair[]) {
+    this.policies = pairs.map((pair) => {
+      const spec = pair.policy.spec;
+      return {
+        ruleId: pair.rule.id,
+        pair,
+        matchConditions: (spec.matchConditions ?? []).map((c: KubeObject) => ({
+          name: c.name,
+          run: compile(c.expression),
+        })),
+        variables: (spec.variables ?? []).map((v: KubeObject, i: number, all: KubeObject[]) => ({
+          name: v.name,
+          key: JSON.stringify(all.slice(0, i + 1).map((x) => [x.name, x.expression])),
+          run: compile(v.expression),
+        })),
+        validations: spec.validations.map((v: KubeObject) => ({
+          expression: v.expression,
+          run: compile(v.expression),
+          message: compile(v.messageExpression),
+        })),
+      };
+    });
+  }
+
+  /** Evaluates `object` as a request into a sandbox namespace. */
+  public evaluate(object: KubeObject, options: RequestOptions = {}): Verdict {
+    const operation = options.operation ?? 'CREATE';
+    const gvr = resourceOf(object);
+    const userInfo = options.userInfo ?? DEFAULT_USER;
+    const namespace = gvr.namespaced
+      ? (options.namespace ?? object.metadata?.namespace ?? 'sandbox')
+      : '';
+    const request = toCel({
+      operation,
+      kind: { group: gvr.group, version: gvr.version, kind: object.kind },
+      resource: { group: gvr.group, version: gvr.version, resource: gvr.resource },
+      name: object.metadata?.name ?? '',
+      namespace,
+      userInfo: { username: userInfo.username, groups: userInfo.groups },
+    });
+    const bindingsBase = {
+      object: operation === 'DELETE' ? null : toCel(object),
+      oldObject: options.oldObject ? toCel(options.oldObject) : null,
+      request,
+    };
+
+    const violations: Violation[] = [];
+    // Policies that declare the same variables (all workload rules do) share their values.
+    const shared = new Map<string, unknown>();
+    for (const p of this.policies) {
+      if (!this.matches(p, gvr, operation)) continue;
+      const fail = (message: string) => violations.push({ rule: p.ruleId, message });
+      try {
+        const variables = new Map<string, unknown>();
+        const bindings = { ...bindingsBase, variables };
+        if (!p.matchConditions.every((c) => c.run(bindings) === true)) continue;
+        for (const v of p.variables) {
+          if (!shared.has(v.key)) shared.set(v.key, v.run(bindings));
+          variables.set(v.name, shared.get(v.key));
+        }
+        for (const v of p.validations) {
+          let ok: unknown;
+          try {
+            ok = v.run(bindings);
+          } catch (err) {
+            fail(`expression error (failurePolicy Fail): ${(err as Error).message} [${p.ruleId}]`);
+            continue;
+          }
+          if (ok === true) continue;
+          let message: string;
+          try {
+            message = String(v.message(bindings));
+          } catch {
+            message = `failed expression: ${v.expression} [${p.ruleId}]`;
+          }
+          fail(message);
+        }
+      } catch (err) {
+        fail(`evaluation error (failurePolicy Fail): ${(err as Error).message} [${p.ruleId}]`);
+      }
+    }
+    return { admitted: violations.length === 0, violations };
+  }
+
+  private matches(
+    p: CompiledPolicy,
+    gvr: ReturnType<typeof resourceOf>,
+    operation: string,
+  ): boolean {
+    const rules: KubeObject[] = p.pair.policy.spec.matchConstraints.resourceRules;
+    const resourceMatch = rules.some(
+      (r) =>
+        (r.apiGroups.includes('*') || r.apiGroups.includes(gvr.group)) &&
+        (r.resources.includes('*') || r.resources.includes(gvr.resource)) &&
+        (r.operations.includes('*') || r.operations.includes(operation)),
+    );
+    if (!resourceMatch) return false;
+    // Bound to sandbox namespaces: offline, every namespaced object is in one.
+    const selector = p.pair.binding.spec.matchResources?.namespaceSelector;
+    return selector === undefined || gvr.namespaced;
+  }
+}

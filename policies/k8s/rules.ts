@@ -1,0 +1,34 @@
+/**
+ * Every admission rule, in id order. A test checks this list against the rule folders, so a folder
+ * cannot be forgotten here.
+ */
+import { AdmissionRule } from './rule';
+import { rule as r1 } from './r1-runtime-class/rule';
+import { rule as r2 } from './r2-image-digest/rule';
+import { rule as r3 } from './r3-pod-security-restricted/rule';
+import { rule as r4 } from './r4-no-service-account-token/rule';
+import { rule as r5 } from './r5-resource-limits/rule';
+import { rule as r6 } from './r6-read-only-root-filesystem/rule';
+import { rule as r7 } from './r7-bounded-runtime/rule';
+import { rule as r8 } from './r8-no-daemonsets/rule';
+import { rule as r9 } from './r9-no-exposed-services/rule';
+import { rule as r10 } from './r10-no-metadata-egress/rule';
+import { rule as b1 } from './b1-sandbox-namespace-labels/rule';
+import { rule as b2 } from './b2-sandbox-rbac/rule';
+import { rule as x1 } from './x1-no-secrets-in-sandbox/rule';
+
+export const ALL_RULES: readonly AdmissionRule[] = [
+  r1,
+  r2,
+  r3,
+  r4,
+  r5,
+  r6,
+  r7,
+  r8,
+  r9,
+  r10,
+  b1,
+  b2,
+  x1,
+];
