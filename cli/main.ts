@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { runPolicyCheck } from './policy-check';
 
 /** The version of the installed package, read from its package.json. */
@@ -41,7 +41,12 @@ export function buildProgram(): Command {
       'YAML or JSON files, or folders of them (multi-document YAML and List objects included)',
     )
     .option('-o, --output <format>', 'text or json', 'text')
-    .option('--include <rule...>', 'also enforce rules that are off by default')
+    .option(
+      '--include <rule>',
+      'also enforce a rule that is off by default (repeatable)',
+      (rule: string, previous: string[]) => [...previous, rule],
+      [] as string[],
+    )
     .action((paths: string[], opts: { output: string; include?: string[] }) => {
       process.exitCode = runPolicyCheck(
         paths,
@@ -53,7 +58,21 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI with `argv` (as in `process.argv`). */
+/** Runs the CLI with `argv` (as in `process.argv`). Usage errors exit with 2, like bad input. */
 export async function main(argv: string[]): Promise<void> {
-  await buildProgram().parseAsync(argv);
+  const program = buildProgram();
+  program.exitOverride();
+  program.commands.forEach(function override(c: Command): void {
+    c.exitOverride();
+    c.commands.forEach(override);
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    throw err;
+  }
 }

@@ -6,8 +6,28 @@ import { INSTANCE_METADATA_CIDRS, LINK_LOCAL_CIDRS } from './platform';
 
 type Parsed = { readonly address: ipaddr.IPv4 | ipaddr.IPv6; readonly bits: number };
 
+/**
+ * An IP address in the strict textual forms Kubernetes accepts: four decimal octets without
+ * leading zeros for IPv4 (ipaddr.js alone also takes `1.2.3` or `0x1.2.3.4`), or IPv6 without a zone.
+ */
+export function isStrictIp(text: string): boolean {
+  if (text.includes(':')) return !text.includes('%') && ipaddr.IPv6.isValid(text);
+  return ipaddr.IPv4.isValidFourPartDecimal(text) && !/(^|\.)0\d/.test(text);
+}
+
+/** A CIDR whose address part is a strict IP and whose prefix length fits the family. */
+export function isStrictCidr(text: string): boolean {
+  const slash = text.indexOf('/');
+  return (
+    slash > 0 &&
+    isStrictIp(text.slice(0, slash)) &&
+    /^\d{1,3}$/.test(text.slice(slash + 1)) &&
+    ipaddr.isValidCIDR(text)
+  );
+}
+
 function parse(cidr: string): Parsed | undefined {
-  if (!ipaddr.isValidCIDR(cidr)) return undefined;
+  if (!isStrictCidr(cidr)) return undefined;
   const [address, bits] = ipaddr.parseCIDR(cidr);
   return { address, bits };
 }

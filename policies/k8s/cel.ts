@@ -22,10 +22,10 @@ import {
 import { strings } from '@bufbuild/cel/ext';
 import { RE2JS } from '@bufbuild/re2';
 import * as ipaddr from 'ipaddr.js';
+import { isStrictCidr, isStrictIp } from '../../constructs/shared/network';
 
 function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
-  if (!ipaddr.isValid(text) || text.includes('%'))
-    throw new Error(`IP Address '${text}' parse error`);
+  if (!isStrictIp(text)) throw new Error(`IP Address '${text}' parse error`);
   const ip = ipaddr.parse(text);
   if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) {
     throw new Error(`IPv4-mapped IPv6 address '${text}' is not allowed`);
@@ -34,7 +34,7 @@ function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
 }
 
 function parseCidr(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
-  if (!ipaddr.isValidCIDR(text)) throw new Error(`network address '${text}' parse error`);
+  if (!isStrictCidr(text)) throw new Error(`network address '${text}' parse error`);
   return ipaddr.parseCIDR(text);
 }
 
@@ -72,7 +72,7 @@ export const KUBERNETES_NET_FUNCS = [
       return false;
     }
   }),
-  celFunc('isCIDR', [S], B, (s) => ipaddr.isValidCIDR(s)),
+  celFunc('isCIDR', [S], B, (s) => isStrictCidr(s)),
   celMethod('containsIP', S, [S], B, function (ip) {
     return contains(this, ip);
   }),

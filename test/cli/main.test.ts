@@ -32,6 +32,12 @@ describe('eval-sandbox CLI', () => {
     expect(r.stdout.trim()).toBe(VERSION);
   });
 
+  test('a command without its arguments is a usage error: exit 2', () => {
+    const r = run('policy', 'check');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/missing required argument 'paths'/);
+  });
+
   test.each([['--help'], []])('%p prints usage and exits 0', (...args) => {
     const r = run(...args.filter(Boolean));
     expect(r.status).toBe(0);
@@ -39,9 +45,9 @@ describe('eval-sandbox CLI', () => {
     expect(r.stdout).toMatch(/-V, --version/);
   });
 
-  test('an unknown option is an error with usage and a non-zero exit', () => {
+  test('an unknown option is a usage error: exit 2 with the reason', () => {
     const r = run('--bogus');
-    expect(r.status).not.toBe(0);
+    expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/unknown option '--bogus'/);
   });
 });

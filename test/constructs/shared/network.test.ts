@@ -1,4 +1,4 @@
-import { planEgressCidr } from '../../../constructs/shared/network';
+import { isStrictCidr, isStrictIp, planEgressCidr } from '../../../constructs/shared/network';
 import { INSTANCE_METADATA_CIDRS } from '../../../constructs/shared/platform';
 
 describe('planEgressCidr', () => {
@@ -60,4 +60,31 @@ describe('planEgressCidr', () => {
       expect(planEgressCidr('cidr', cidr).problem).toMatch(/is not a CIDR/);
     },
   );
+});
+
+describe('strict address syntax (as Kubernetes parses it)', () => {
+  test.each(['1.2.3.4', '0.0.0.0', '255.255.255.255', 'fd00:ec2::254', '::', '2001:db8::1'])(
+    '%s is an IP',
+    (ip) => {
+      expect(isStrictIp(ip)).toBe(true);
+    },
+  );
+  test.each(['1.2.3', '010.0.0.1', '0x1.2.3.4', '256.1.1.1', 'fe80::1%eth0', '', 'example.com'])(
+    '%p is not an IP',
+    (ip) => {
+      expect(isStrictIp(ip)).toBe(false);
+    },
+  );
+  test.each(['10.0.0.0/8', '::/0', '0.0.0.0/0'])('%s is a CIDR', (c) =>
+    expect(isStrictCidr(c)).toBe(true),
+  );
+  test.each(['10.0/8', '1.2.3/24', '10.0.0.0/33', '10.0.0.0/', '/8', '10.0.0.0/08a'])(
+    '%p is not a CIDR',
+    (c) => {
+      expect(isStrictCidr(c)).toBe(false);
+    },
+  );
+  test('a lenient IPv4 form is refused by planEgressCidr', () => {
+    expect(planEgressCidr('cidr', '10.0/8').problem).toMatch(/is not a CIDR/);
+  });
 });

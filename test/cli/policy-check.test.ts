@@ -1,0 +1,188 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { workload } from '../../policies/k8s/fixtures/workloads';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin', 'eval-sandbox.js');
+
+/** Runs the real, built CLI (npm test builds lib/ first). */
+function check(...args: string[]) {
+  if (!fs.existsSync(path.join(ROOT, 'lib', 'cli', 'main.js'))) {
+    throw new Error(
+      'lib/cli/main.js is missing: run `npm run build` first (npm test does it for you)',
+    );
+  }
+  return spawnSync(process.execPath, [BIN, 'policy', 'check', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+}
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'policy-check-'));
+}
+
+function write(dir: string, name: string, content: string): string {
+  const file = path.join(dir, name);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+const COMPLIANT = stringify(workload('Job', 'ok'));
+const badPod = () => {
+  const pod = workload('Pod', 'weak');
+  pod.spec.hostNetwork = true;
+  return pod;
+};
+
+describe('eval-sandbox policy check', () => {
+  test('GIVEN the synthesized manifests THEN everything is admitted, exit 0', () => {
+    const r = check('dist');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\d+ objects in 2 files: (\d+) admitted, 0 rejected\n$/);
+  });
+
+  test('GIVEN the attack catalogue THEN every object is rejected, exit 1', () => {
+    const r = check('--output', 'json', 'policies/k8s');
+    expect(r.status).toBe(1);
+    const results = JSON.parse(r.stdout) as { file: string; admitted: boolean }[];
+    const bad = results.filter((x) => x.file.includes(`${path.sep}bad${path.sep}`));
+    const good = results.filter((x) => x.file.includes(`${path.sep}good${path.sep}`));
+    expect(bad.length).toBeGreaterThanOrEqual(40);
+    expect(bad.every((x) => !x.admitted)).toBe(true);
+    expect(good.every((x) => x.admitted)).toBe(true);
+  });
+
+  test('GIVEN a rejected object THEN the text report names file, kind, name and each violation', () => {
+    const dir = tmpDir();
+    const file = write(dir, 'pod.yaml', stringify(badPod()));
+    const r = check(file);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe(
+      `${file}: Pod weak rejected\n` +
+        '  - spec.hostNetwork: must not be true [SBX-R3-pod-security-restricted]\n' +
+        '1 objects in 1 files: 0 admitted, 1 rejected\n',
+    );
+  });
+
+  test('GIVEN --output json THEN each object is {file, kind, namespace, name, admitted, violations}', () => {
+    const dir = tmpDir();
+    const multi = write(
+      dir,
+      'multi.yaml',
+      `${COMPLIANT}---\n${stringify({ ...badPod(), metadata: { name: 'weak', namespace: 'sbx-1' } })}---\n`,
+    );
+    const r = check('-o', 'json', multi);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual([
+      { file: multi, kind: 'Job', namespace: null, name: 'ok', admitted: true, violations: [] },
+      {
+        file: multi,
+        kind: 'Pod',
+        namespace: 'sbx-1',
+        name: 'weak',
+        admitted: false,
+        violations: [
+          {
+            rule: 'SBX-R3-pod-security-restricted',
+            message: 'spec.hostNetwork: must not be true [SBX-R3-pod-security-restricted]',
+          },
+        ],
+      },
+    ]);
+  });
+
+  test('GIVEN folders THEN .yaml, .yml and .json files are read recursively, List items expanded', () => {
+    const dir = tmpDir();
+    write(dir, 'a/job.yml', COMPLIANT);
+    write(
+      dir,
+      'b/list.json',
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [workload('Pod', 'p1'), workload('Deployment', 'd1')],
+      }),
+    );
+    write(dir, 'b/notes.txt', 'not a manifest');
+    const r = check('-o', 'json', dir);
+    expect(r.status).toBe(0);
+    expect((JSON.parse(r.stdout) as { name: string }[]).map((x) => x.name)).toEqual([
+      'ok',
+      'p1',
+      'd1',
+    ]);
+  });
+
+  test('GIVEN --include THEN an off-by-default rule is enforced', () => {
+    const pod = workload('Pod', 'p');
+    pod.spec.volumes.push({ name: 'creds', secret: { secretName: 'api-key' } });
+    const file = write(tmpDir(), 'pod.yaml', stringify(pod));
+    expect(check(file).status).toBe(0);
+    const r = check('--include', 'SBX-X1-no-secrets-in-sandbox', '-o', 'json', file);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)[0].violations[0].rule).toBe('SBX-X1-no-secrets-in-sandbox');
+  });
+
+  test.each<[string, (dir: string) => string[], RegExp]>([
+    [
+      'a missing path',
+      (d) => [path.join(d, 'missing.yaml')],
+      /^error: .*missing\.yaml: cannot read \(ENOENT\)\n$/,
+    ],
+    [
+      'invalid YAML',
+      (d) => [write(d, 'broken.yaml', 'kind: Pod\n  name: [unclosed\n')],
+      /^error: .*broken\.yaml: not valid YAML at line \d+, column \d+/,
+    ],
+    [
+      'invalid JSON',
+      (d) => [write(d, 'broken.json', '{"kind": ')],
+      /^error: .*broken\.json: not valid JSON/,
+    ],
+    [
+      'an object without kind',
+      (d) => [write(d, 'nokind.yaml', 'apiVersion: v1\nmetadata: {name: x}\n')],
+      /^error: .*nokind\.yaml: object without apiVersion or kind/,
+    ],
+    [
+      'a scalar document',
+      (d) => [write(d, 'scalar.yaml', `${COMPLIANT}---\njust text\n`)],
+      /^error: .*scalar\.yaml \(document 2\): not a Kubernetes object/,
+    ],
+    [
+      'a folder without manifests',
+      (d) => [fs.mkdirSync(path.join(d, 'empty')) ?? path.join(d, 'empty')],
+      /^error: .*empty: no \.yaml, \.yml or \.json files in this folder/,
+    ],
+    [
+      'an unknown rule',
+      (d) => ['--include', 'SBX-X9-nope', write(d, 'ok.yaml', COMPLIANT)],
+      /^error: include: unknown rule 'SBX-X9-nope'/,
+    ],
+  ])('GIVEN %s THEN exit 2, the file named, nothing on stdout', (_what, args, message) => {
+    const dir = tmpDir();
+    const r = check(...args(dir));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  test('GIVEN a bad --output THEN exit 2', () => {
+    const r = check('--output', 'xml', 'dist');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--output must be text or json, got 'xml'/);
+  });
+
+  test('GIVEN good and unreadable input together THEN nothing is evaluated (exit 2)', () => {
+    const dir = tmpDir();
+    const r = check(write(dir, 'ok.yaml', COMPLIANT), path.join(dir, 'missing.yaml'));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+  });
+});

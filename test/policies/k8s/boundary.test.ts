@@ -1,0 +1,121 @@
+import { PolicyEvaluator, UserInfo } from '../../../policies/k8s/evaluate';
+
+const evaluator = PolicyEvaluator.forPack({
+  platformUsers: ['system:serviceaccount:argocd:controller'],
+});
+const AGENT: UserInfo = {
+  username: 'system:serviceaccount:sbx-1:evaluator',
+  groups: ['system:serviceaccounts', 'system:authenticated'],
+};
+const RUNNER: UserInfo = { username: 'runner', groups: ['system:authenticated'] };
+const PLATFORM: UserInfo = {
+  username: 'alice',
+  groups: ['eval-sandbox:platform', 'system:authenticated'],
+};
+const ARGO: UserInfo = {
+  username: 'system:serviceaccount:argocd:controller',
+  groups: ['system:authenticated'],
+};
+
+function ns(labels: Record<string, string>) {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sbx-1', labels } };
+}
+const SANDBOX = {
+  'eval-sandbox.io/sandbox': 'true',
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'v1.35',
+};
+
+describe('SBX-B1: sandbox namespace labels', () => {
+  const update = (labels: Record<string, string>, userInfo: UserInfo, old = SANDBOX) =>
+    evaluator.evaluate(ns(labels), { operation: 'UPDATE', oldObject: ns(old), userInfo });
+
+  test.each<[string, Record<string, string>]>([
+    ['removing the sandbox marker', { ...SANDBOX, 'eval-sandbox.io/sandbox': undefined as never }],
+    ['flipping the marker to false', { ...SANDBOX, 'eval-sandbox.io/sandbox': 'false' }],
+    [
+      'weakening PSA to privileged',
+      { ...SANDBOX, 'pod-security.kubernetes.io/enforce': 'privileged' },
+    ],
+    [
+      'unpinning the PSA version',
+      { ...SANDBOX, 'pod-security.kubernetes.io/enforce-version': 'latest' },
+    ],
+    [
+      'adding a PSA exemption-like label',
+      { ...SANDBOX, 'pod-security.kubernetes.io/warn': 'privileged' },
+    ],
+  ])('GIVEN %s by the runner THEN it is refused naming the labels', (_what, labels) => {
+    const clean = Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== undefined));
+    const verdict = update(clean, RUNNER);
+    expect(verdict.admitted).toBe(false);
+    expect(verdict.violations).toHaveLength(1);
+    expect(verdict.violations[0].rule).toBe('SBX-B1-sandbox-namespace-labels');
+    expect(verdict.violations[0].message).toMatch(
+      /^metadata\.labels: .*pod-security|^metadata\.labels: eval-sandbox\.io\/sandbox/,
+    );
+  });
+
+  test('GIVEN the same change by the platform group or a platform user THEN it is admitted', () => {
+    const weakened = { ...SANDBOX, 'pod-security.kubernetes.io/enforce': 'privileged' };
+    expect(update(weakened, PLATFORM).admitted).toBe(true);
+    expect(update(weakened, ARGO).admitted).toBe(true);
+  });
+
+  test('GIVEN an unrelated label change by anyone THEN it is admitted', () => {
+    expect(update({ ...SANDBOX, team: 'red' }, AGENT).admitted).toBe(true);
+  });
+
+  test('GIVEN a namespace that was not a sandbox THEN the rule does not apply', () => {
+    expect(
+      update({ 'eval-sandbox.io/sandbox': 'false' }, RUNNER, { team: 'x' } as never).admitted,
+    ).toBe(true);
+  });
+});
+
+describe('SBX-B2: RBAC objects in sandbox namespaces', () => {
+  const binding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'grant', namespace: 'sbx-1' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
+    subjects: [{ kind: 'ServiceAccount', name: 'evaluator', namespace: 'sbx-1' }],
+  };
+  const role = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: 'r' },
+    rules: [],
+  };
+
+  test.each([
+    ['the runner', RUNNER],
+    ['the agent', AGENT],
+  ])('GIVEN %s creating a RoleBinding or Role THEN it is refused', (_who, userInfo) => {
+    for (const obj of [binding, role]) {
+      const verdict = evaluator.evaluate(obj, { userInfo });
+      expect(verdict.violations).toEqual([
+        {
+          rule: 'SBX-B2-sandbox-rbac',
+          message: `kind: ${obj.kind} in a sandbox namespace may only be written by the platform identity [SBX-B2-sandbox-rbac]`,
+        },
+      ]);
+    }
+  });
+
+  test('GIVEN an update by the runner THEN it is refused too', () => {
+    expect(
+      evaluator.evaluate(binding, { userInfo: RUNNER, operation: 'UPDATE', oldObject: binding })
+        .admitted,
+    ).toBe(false);
+  });
+
+  test('GIVEN the platform identity THEN it is admitted', () => {
+    expect(evaluator.evaluate(binding, { userInfo: PLATFORM }).admitted).toBe(true);
+    expect(evaluator.evaluate(binding, { userInfo: ARGO }).admitted).toBe(true);
+  });
+
+  test('GIVEN no user THEN the offline default is the platform identity', () => {
+    expect(evaluator.evaluate(binding).admitted).toBe(true);
+  });
+});

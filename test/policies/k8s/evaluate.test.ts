@@ -1,0 +1,81 @@
+import { PolicyEvaluator, resourceOf } from '../../../policies/k8s/evaluate';
+import { workload } from '../../../policies/k8s/fixtures/workloads';
+
+const evaluator = PolicyEvaluator.forPack();
+
+describe('PolicyEvaluator matching', () => {
+  test('cluster-scoped objects outside the pack are admitted', () => {
+    expect(
+      evaluator.evaluate({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'x' },
+      }).admitted,
+    ).toBe(true);
+  });
+
+  test('kinds are mapped to their resources and groups', () => {
+    expect(resourceOf({ apiVersion: 'apps/v1', kind: 'Deployment' })).toEqual({
+      group: 'apps',
+      version: 'v1',
+      resource: 'deployments',
+      namespaced: true,
+    });
+    expect(resourceOf({ apiVersion: 'v1', kind: 'Namespace' })).toEqual({
+      group: '',
+      version: 'v1',
+      resource: 'namespaces',
+      namespaced: false,
+    });
+    expect(resourceOf({ apiVersion: 'example.com/v1', kind: 'Widget' })).toMatchObject({
+      group: 'example.com',
+      resource: 'widgets',
+    });
+  });
+
+  test('a bare Pod without a deadline is refused on CREATE only (R7 matches CREATE for pods)', () => {
+    const pod = workload('Pod', 'p');
+    delete pod.spec.activeDeadlineSeconds;
+    expect(evaluator.evaluate(pod).violations.map((v) => v.rule)).toEqual([
+      'SBX-R7-bounded-runtime',
+    ]);
+    expect(evaluator.evaluate(pod, { operation: 'UPDATE', oldObject: pod }).admitted).toBe(true);
+  });
+
+  test('a ReplicationController is not in the pack (its pods are checked when created)', () => {
+    const rc = {
+      apiVersion: 'v1',
+      kind: 'ReplicationController',
+      metadata: { name: 'rc' },
+      spec: { template: { spec: { containers: [{ name: 'a', image: 'busybox' }] } } },
+    };
+    expect(evaluator.evaluate(rc).admitted).toBe(true);
+  });
+
+  test('a workload breaking several rules gets every violation, in rule order', () => {
+    const pod = workload('Pod', 'p');
+    pod.spec.runtimeClassName = 'runc';
+    pod.spec.containers[0].image = 'busybox:latest';
+    pod.spec.hostPID = true;
+    expect(evaluator.evaluate(pod).violations.map((v) => v.rule)).toEqual([
+      'SBX-R1-runtime-class',
+      'SBX-R2-image-digest',
+      'SBX-R3-pod-security-restricted',
+    ]);
+  });
+
+  test('off-by-default rules apply only when included', () => {
+    const pod = workload('Pod', 'p');
+    pod.spec.containers[0].env = [
+      { name: 'KEY', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } },
+    ];
+    expect(evaluator.evaluate(pod).admitted).toBe(true);
+    const strict = PolicyEvaluator.forPack({ include: ['SBX-X1-no-secrets-in-sandbox'] });
+    expect(strict.evaluate(pod).violations).toEqual([
+      {
+        rule: 'SBX-X1-no-secrets-in-sandbox',
+        message: 'spec.containers[agent].env: must not read Secrets [SBX-X1-no-secrets-in-sandbox]',
+      },
+    ]);
+  });
+});
