@@ -5,25 +5,22 @@ const run = (expression: string, bindings: Record<string, unknown> = {}) =>
   fromCel(compile(expression)(bindings));
 
 describe('CEL environment', () => {
-  test.each(
-    [
-      ["cidr('0.0.0.0/0').containsIP(ip('169.254.169.254'))", true],
-      ["cidr('169.254.0.0/16').containsIP(ip('169.254.170.23'))", true],
-      ["cidr('10.0.0.0/8').containsIP(ip('169.254.169.254'))", false],
-      ["cidr('::/0').containsIP(ip('fd00:ec2::254'))", true],
-      ["cidr('::/0').containsIP(ip('169.254.169.254'))", false],
-      ["cidr('0.0.0.0/0').containsIP(ip('fd00:ec2::254'))", false],
-      ["cidr('10.0.0.0/8').containsIP('10.1.2.3')", true],
-      ["cidr('10.0.0.0/8').containsCIDR('10.1.0.0/16')", true],
-      ["cidr('10.1.0.0/16').containsCIDR('10.0.0.0/8')", false],
-      ["isIP('fd00:ec2::254')", true],
-      ["isIP('nope')", false],
-      ["isCIDR('10.0.0.0/8')", true],
-      ["isCIDR('10.0.0.0/33')", false],
-      ["'x@sha256:' + 'a'.repeat(0) == 'x@sha256:'", undefined],
-    ].filter(([, v]) => v !== undefined),
-  )('%s is %s', (expression, expected) => {
-    expect(run(expression as string)).toBe(expected);
+  test.each<[string, boolean]>([
+    ["cidr('0.0.0.0/0').containsIP(ip('169.254.169.254'))", true],
+    ["cidr('169.254.0.0/16').containsIP(ip('169.254.170.23'))", true],
+    ["cidr('10.0.0.0/8').containsIP(ip('169.254.169.254'))", false],
+    ["cidr('::/0').containsIP(ip('fd00:ec2::254'))", true],
+    ["cidr('::/0').containsIP(ip('169.254.169.254'))", false],
+    ["cidr('0.0.0.0/0').containsIP(ip('fd00:ec2::254'))", false],
+    ["cidr('10.0.0.0/8').containsIP('10.1.2.3')", true],
+    ["cidr('10.0.0.0/8').containsCIDR('10.1.0.0/16')", true],
+    ["cidr('10.1.0.0/16').containsCIDR('10.0.0.0/8')", false],
+    ["isIP('fd00:ec2::254')", true],
+    ["isIP('nope')", false],
+    ["isCIDR('10.0.0.0/8')", true],
+    ["isCIDR('10.0.0.0/33')", false],
+  ])('%s is %s', (expression, expected) => {
+    expect(run(expression)).toBe(expected);
   });
 
   test.each(["cidr('nope')", "ip('1.2.3')", "ip('::ffff:169.254.169.254')"])(
