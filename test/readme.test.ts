@@ -23,6 +23,21 @@ describe('README', () => {
     expect(fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^npm test$/m);
   });
 
+  test.each(
+    [
+      ...fs
+        .readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+        .matchAll(/```console\n\$ npx (eval-sandbox [^\n]*)\n([\s\S]*?)```/g),
+    ].map((m) => [m[1], m[2]]),
+  )('the console example `%s` prints what the README shows', (command, shown) => {
+    const args = command.split(' ').slice(1);
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'eval-sandbox.js'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.stdout).toBe(shown);
+  });
+
   test('the library example runs as written, importing the built package by name, and emits valid objects', () => {
     const [example] = readmeExamples();
     expect(example).toBeDefined();
