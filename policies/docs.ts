@@ -5,6 +5,7 @@
 import { CATALOGUE } from './k8s/fixtures/catalogue';
 import { policyName } from './k8s/pack';
 import { ALL_RULES } from './k8s/rules';
+import { TF_RULES } from './tf/pack';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -48,6 +49,22 @@ export function renderPolicyDocs(): string {
     if (!r.enabledByDefault)
       lines.push(`- **Off by default:** include it with \`include: ['${r.id}']\`.`);
   }
+  lines.push(
+    '',
+    '## Terraform rules',
+    '',
+    'Run over the synthesized Terraform configuration of every stack (`policies/tf/`). An error fails',
+    'the synthesis; acknowledging a finding takes a written reason (at least 20 characters), which every',
+    'report shows. The checkov and CIS EKS Benchmark references are the checks each rule mirrors.',
+    '',
+    '| id | severity | what it requires | mirrors |',
+    '| --- | --- | --- | --- |',
+  );
+  for (const r of TF_RULES) {
+    const mirrors = [...r.mirrors.checkov, ...(r.mirrors.cis ? [r.mirrors.cis] : [])].join(', ');
+    lines.push(`| \`${r.id}\` | ${r.severity} | ${cell(r.title)} | ${mirrors} |`);
+  }
+  for (const r of TF_RULES) lines.push('', `### ${r.id}`, '', `${cell(r.title)}. ${cell(r.why)}`);
   lines.push('');
   return lines.join('\n');
 }

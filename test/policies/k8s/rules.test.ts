@@ -4,6 +4,7 @@ import { ruleFolder } from '../../../policies/k8s/fixtures/catalogue';
 import { buildPolicyPack, checkInclude, selectRules } from '../../../policies/k8s/pack';
 import { ALL_RULES } from '../../../policies/k8s/rules';
 import { renderPolicyDocs } from '../../../policies/docs';
+import { TF_RULES } from '../../../policies/tf/pack';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const POLICIES = path.join(ROOT, 'policies', 'k8s');
@@ -82,6 +83,10 @@ describe('docs/policies.md', () => {
     for (const r of ALL_RULES) {
       expect(doc).toContain(`### ${r.id}:`);
       expect(doc).toContain(r.why.replace(/\|/g, '\\|'));
+    }
+    for (const r of TF_RULES) {
+      expect(doc).toContain(`### ${r.id}`);
+      for (const c of r.mirrors.checkov) expect(doc).toContain(c);
     }
   });
 });
