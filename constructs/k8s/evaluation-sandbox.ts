@@ -62,6 +62,9 @@ export class EvaluationSandbox extends Construct {
       serviceAccount: this.identity.serviceAccount,
     });
 
+    this.identity.node.addDependency(this.namespace.resource);
+    this.job.node.addDependency(this.namespace.resource, this.identity);
+
     const ns = this.namespace;
     const job = this.job;
     const fits = (what: string, need: number, quota: number, quotaProp: string) => {

@@ -332,6 +332,11 @@ export class SandboxNamespace extends Construct {
       },
     });
 
+    // Everything in the namespace is created after it (kubectl apply -f and GitOps tools follow this order).
+    for (const obj of [this.resourceQuota, this.limitRange, this.denyAllPolicy, this.dnsPolicy]) {
+      obj.node.addDependency(this.resource);
+    }
+
     (props.egress ?? []).forEach((rule, i) => this.allowEgressTo(`${i + 1}`, rule));
   }
 
@@ -350,6 +355,7 @@ export class SandboxNamespace extends Construct {
    */
   public allowEgressTo(id: string, rule: EgressRule): EgressPolicy {
     const policy = new EgressPolicy(this, id, { ...rule, namespace: this.name });
+    policy.node.addDependency(this.resource);
     this.egressPolicies.push(policy);
     return policy;
   }
@@ -398,6 +404,7 @@ export class SandboxNamespace extends Construct {
         },
       ],
     });
+    binding.node.addDependency(this.resource);
     this.bindings.set(key, binding);
     return binding;
   }

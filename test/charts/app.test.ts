@@ -75,6 +75,17 @@ describe('charts', () => {
     ]);
   });
 
+  test('every namespaced object comes after its Namespace, so `kubectl apply -f` works in one pass', () => {
+    for (const file of files) {
+      const seen = new Set<string>();
+      for (const o of readObjects(out, file)) {
+        if (o.kind === 'Namespace') seen.add(o.metadata.name);
+        else if (o.metadata.namespace && o.metadata.namespace.startsWith('sbx-'))
+          expect(seen).toContain(o.metadata.namespace);
+      }
+    }
+  });
+
   test('every synthesized object is valid against the Kubernetes schema', () => {
     for (const file of files) expectSchemaValid(readObjects(out, file));
   });

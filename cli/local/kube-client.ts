@@ -1,0 +1,175 @@
+/**
+ * A minimal Kubernetes REST client over node:https: enough to apply manifests (server-side apply),
+ * create objects (optionally as a dry run), and ask SubjectAccessReviews. No dependency on a client
+ * library, so it runs wherever Node runs.
+ */
+import * as https from 'node:https';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type KubeObject = Record<string, any>;
+
+/** Where an object lives in the API, and whether it is namespaced. */
+interface ResourceInfo {
+  readonly resource: string;
+  readonly namespaced: boolean;
+}
+
+/** The kinds eval-sandbox applies or tests with. */
+const RESOURCES: Record<string, ResourceInfo> = {
+  Namespace: { resource: 'namespaces', namespaced: false },
+  Pod: { resource: 'pods', namespaced: true },
+  Service: { resource: 'services', namespaced: true },
+  ServiceAccount: { resource: 'serviceaccounts', namespaced: true },
+  ResourceQuota: { resource: 'resourcequotas', namespaced: true },
+  LimitRange: { resource: 'limitranges', namespaced: true },
+  ConfigMap: { resource: 'configmaps', namespaced: true },
+  Secret: { resource: 'secrets', namespaced: true },
+  Job: { resource: 'jobs', namespaced: true },
+  CronJob: { resource: 'cronjobs', namespaced: true },
+  Deployment: { resource: 'deployments', namespaced: true },
+  StatefulSet: { resource: 'statefulsets', namespaced: true },
+  ReplicaSet: { resource: 'replicasets', namespaced: true },
+  DaemonSet: { resource: 'daemonsets', namespaced: true },
+  NetworkPolicy: { resource: 'networkpolicies', namespaced: true },
+  Role: { resource: 'roles', namespaced: true },
+  RoleBinding: { resource: 'rolebindings', namespaced: true },
+  ClusterRole: { resource: 'clusterroles', namespaced: false },
+  ClusterRoleBinding: { resource: 'clusterrolebindings', namespaced: false },
+  RuntimeClass: { resource: 'runtimeclasses', namespaced: false },
+  ValidatingAdmissionPolicy: { resource: 'validatingadmissionpolicies', namespaced: false },
+  ValidatingAdmissionPolicyBinding: {
+    resource: 'validatingadmissionpolicybindings',
+    namespaced: false,
+  },
+};
+
+/** The collection path of an object (`/api/v1/namespaces/x/pods`). */
+export function collectionPath(obj: KubeObject, namespace?: string): string {
+  const info = RESOURCES[obj.kind];
+  if (!info)
+    throw new Error(
+      `kind ${obj.kind} is not known to the local client; add it to RESOURCES in cli/local/kube-client.ts`,
+    );
+  const base = obj.apiVersion.includes('/') ? `/apis/${obj.apiVersion}` : `/api/${obj.apiVersion}`;
+  const ns = namespace ?? obj.metadata?.namespace;
+  if (info.namespaced && !ns)
+    throw new Error(`${obj.kind}/${obj.metadata?.name}: namespaced object without a namespace`);
+  return info.namespaced ? `${base}/namespaces/${ns}/${info.resource}` : `${base}/${info.resource}`;
+}
+
+/** A response from the API server. */
+export interface KubeResponse {
+  readonly status: number;
+  readonly body: KubeObject;
+}
+
+export interface KubeClientOptions {
+  /** `https://127.0.0.1:6443` */
+  readonly server: string;
+  /** PEM of the CA that signed the serving certificate. */
+  readonly ca: string;
+  /** Bearer token. */
+  readonly token: string;
+}
+
+export class KubeClient {
+  constructor(private readonly options: KubeClientOptions) {}
+
+  /** Any request; resolves with status and parsed body, never rejects on an HTTP error status. */
+  public request(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<KubeResponse> {
+    const url = new URL(path, this.options.server);
+    const payload =
+      body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        url,
+        {
+          method,
+          ca: this.options.ca,
+          headers: {
+            authorization: `Bearer ${this.options.token}`,
+            accept: 'application/json',
+            ...(payload !== undefined
+              ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }
+              : {}),
+          },
+          timeout: 30_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: KubeObject;
+            try {
+              parsed = text ? (JSON.parse(text) as KubeObject) : {};
+            } catch {
+              parsed = { message: text };
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
+      req.on('error', reject);
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  /** Server-side apply with strict field validation. */
+  public apply(
+    obj: KubeObject,
+    options: { dryRun?: boolean; fieldManager?: string } = {},
+  ): Promise<KubeResponse> {
+    const query = new URLSearchParams({
+      fieldManager: options.fieldManager ?? 'eval-sandbox',
+      fieldValidation: 'Strict',
+      force: 'true',
+    });
+    if (options.dryRun) query.set('dryRun', 'All');
+    return this.request(
+      'PATCH',
+      `${collectionPath(obj)}/${obj.metadata.name}?${query}`,
+      obj,
+      'application/apply-patch+yaml',
+    );
+  }
+
+  /** Create (POST), optionally as a dry run: admission runs, nothing is stored. */
+  public create(
+    obj: KubeObject,
+    options: { dryRun?: boolean; namespace?: string } = {},
+  ): Promise<KubeResponse> {
+    const query = new URLSearchParams({ fieldValidation: 'Strict' });
+    if (options.dryRun) query.set('dryRun', 'All');
+    return this.request('POST', `${collectionPath(obj, options.namespace)}?${query}`, obj);
+  }
+
+  /** Asks whether `user` (in `groups`) may `verb` the resource. */
+  public async can(
+    user: string,
+    groups: string[],
+    attributes: {
+      verb: string;
+      resource: string;
+      group?: string;
+      subresource?: string;
+      namespace?: string;
+    },
+  ): Promise<boolean> {
+    const res = await this.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { user, groups, resourceAttributes: { group: '', ...attributes } },
+    });
+    if (res.status !== 201)
+      throw new Error(`SubjectAccessReview failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.status?.allowed === true;
+  }
+}

@@ -1,0 +1,492 @@
+/**
+ * The real thing: a kube-apiserver of the target minor (with etcd), built from the Go module proxy
+ * by scripts/build-control-plane.sh, judges what we synthesize and the attack catalogue.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { ControlPlane } from '../../cli/local/control-plane';
+import { KubeClient, KubeObject } from '../../cli/local/kube-client';
+import { PolicyEvaluator } from '../../policies/k8s/evaluate';
+import { EXPECT_ANNOTATION } from '../../policies/k8s/fixtures/catalogue';
+import { workload } from '../../policies/k8s/fixtures/workloads';
+
+const ROOT = path.resolve(__dirname, '../..');
+const RUNNER = 'system:serviceaccount:eval-orchestrator:orchestrator';
+const AUDITOR = 'alice-auditor';
+const MALLORY = 'mallory';
+const EVALUATOR = 'system:serviceaccount:sbx-swe-0001:evaluator';
+
+jest.setTimeout(120_000);
+
+let plane: ControlPlane;
+let admin: KubeClient;
+
+function docs(file: string): KubeObject[] {
+  return parseAllDocuments(fs.readFileSync(path.join(ROOT, file), 'utf8'))
+    .map((d) => d.toJS() as KubeObject)
+    .filter((o) => o !== null);
+}
+
+function fixtureFiles(): string[] {
+  const base = path.join(ROOT, 'policies', 'k8s');
+  return fs
+    .readdirSync(base)
+    .flatMap((rule) => ['good', 'bad'].map((v) => path.join(base, rule, v)))
+    .filter((d) => fs.existsSync(d))
+    .flatMap((d) => fs.readdirSync(d).map((f) => path.join(d, f)))
+    .sort();
+}
+
+async function applyAll(objects: KubeObject[]): Promise<void> {
+  for (const o of objects) {
+    const res = await admin.apply(o);
+    if (res.status >= 300)
+      throw new Error(`apply ${o.kind}/${o.metadata.name}: ${res.status} ${res.body.message}`);
+  }
+}
+
+beforeAll(async () => {
+  const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'build-control-plane.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [etcd, apiserver, controllerManager] = out.trim().split('\n');
+  plane = await ControlPlane.start({
+    etcd,
+    apiserver,
+    controllerManager,
+    stateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'eval-sandbox-cp-')),
+    users: {
+      [RUNNER]: ['system:serviceaccounts', 'system:authenticated'],
+      [AUDITOR]: ['eval-auditors'],
+      [MALLORY]: [],
+    },
+  });
+  admin = plane.admin();
+}, 30 * 60_000);
+
+afterAll(async () => {
+  await plane?.stop();
+}, 60_000);
+
+describe('everything we synthesize, on a real kube-apiserver', () => {
+  test('the platform chart applies with server-side apply and strict field validation', async () => {
+    await applyAll(docs('dist/platform.k8s.yaml'));
+    const vaps = await admin.request(
+      'GET',
+      '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies',
+    );
+    expect(vaps.status).toBe(200);
+    expect(vaps.body.items.length).toBe(
+      docs('dist/platform.k8s.yaml').filter((o) => o.kind === 'ValidatingAdmissionPolicy').length,
+    );
+  });
+
+  test('every admission policy type-checks in the API server without a warning', async () => {
+    // The controller manager's type-checking controller records the result in each policy's status.
+    const deadline = Date.now() + 90_000;
+    let items: KubeObject[] = [];
+    for (;;) {
+      items = (
+        await admin.request(
+          'GET',
+          '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies',
+        )
+      ).body.items;
+      const checked = items.filter(
+        (p) => p.status?.typeChecking && p.status.observedGeneration === p.metadata.generation,
+      );
+      if (checked.length === items.length) break;
+      if (Date.now() > deadline)
+        throw new Error(
+          `type checking did not finish for ${items.length - checked.length} policies within 90 s`,
+        );
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const warnings = items.flatMap((p) =>
+      (p.status.typeChecking.expressionWarnings ?? []).map(
+        (w: KubeObject) => `${p.metadata.name} ${w.fieldRef}: ${w.warning}`,
+      ),
+    );
+    expect(warnings).toEqual([]);
+  });
+
+  test('the example sandboxes apply, and a strict apply refuses a misspelled field', async () => {
+    await applyAll(docs('dist/example-sandboxes.k8s.yaml'));
+    const job = structuredClone(
+      docs('dist/example-sandboxes.k8s.yaml').find((o) => o.kind === 'Job') as KubeObject,
+    );
+    job.spec.template.spec.runtimeClasName = 'gvisor';
+    const applied = await admin.apply(job, { dryRun: true });
+    expect(applied.status).toBeGreaterThanOrEqual(400);
+    expect(applied.body.message).toMatch(
+      /\.spec\.template\.spec\.runtimeClasName: field not declared in schema/,
+    );
+    const created = await admin.create(
+      { ...job, metadata: { ...job.metadata, name: 'misspelled' } },
+      { dryRun: true },
+    );
+    expect(created.status).toBe(400);
+    expect(created.body.message).toMatch(/unknown field "spec.template.spec.runtimeClasName"/);
+  });
+});
+
+describe('the attack catalogue, judged by the real admission chain', () => {
+  const NS = 'sbx-catalogue';
+  const evaluator = PolicyEvaluator.forPack();
+  const files = fixtureFiles();
+
+  beforeAll(async () => {
+    // A sandbox namespace as PSA and the policies see it, without LimitRange defaults (which would
+    // fill in the limits R5 checks before validation runs).
+    await applyAll([
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: NS,
+          labels: {
+            'eval-sandbox.io/sandbox': 'true',
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/enforce-version': 'v1.35',
+          },
+        },
+      },
+      // No controller manager runs here to create it; the ServiceAccount admission plugin needs it.
+      {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'default', namespace: NS },
+        automountServiceAccountToken: false,
+      },
+    ]);
+    // Policies take effect once the API server has loaded them: wait for a known attack to be refused.
+    const probe = workload('Job', 'probe');
+    probe.spec.template.spec.runtimeClassName = 'runc';
+    const deadline = Date.now() + 60_000;
+    while ((await admin.create(probe, { dryRun: true, namespace: NS })).status < 300) {
+      if (Date.now() > deadline)
+        throw new Error('the admission policies did not take effect within 60 s');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }, 120_000);
+
+  test('every fixture gets the annotated answer, and policy check agrees with the API server on each', async () => {
+    const rows: string[] = [];
+    const disagreements: string[] = [];
+    for (const file of files) {
+      const object = parse(fs.readFileSync(file, 'utf8')) as KubeObject;
+      const expected: string = object.metadata.annotations[EXPECT_ANNOTATION];
+      const res = await admin.create(object, { dryRun: true, namespace: NS });
+      const admitted = res.status < 300;
+      const offline = evaluator.evaluate(object);
+      const rel = path.relative(ROOT, file);
+      const reason = admitted ? 'admitted' : String(res.body.message);
+      rows.push(`${admitted ? 'ADMIT ' : 'REJECT'} ${rel}: ${reason.slice(0, 160)}`);
+      if (admitted !== offline.admitted)
+        disagreements.push(
+          `${rel}: api server ${admitted ? 'admitted' : `rejected (${reason})`}, policy check ${offline.admitted ? 'admitted' : 'rejected'}`,
+        );
+      if (expected === 'admitted') {
+        if (!admitted) disagreements.push(`${rel}: expected admitted, got ${reason}`);
+      } else {
+        // Pod Security Admission runs before the policies and may refuse a Pod first, with its own words.
+        const byUs = reason.includes(`[${expected}]`);
+        const byPsa =
+          object.kind === 'Pod' &&
+          expected === 'SBX-R3-pod-security-restricted' &&
+          /violates PodSecurity "restricted/.test(reason);
+        if (admitted || !(byUs || byPsa))
+          disagreements.push(`${rel}: expected ${expected}, got ${reason}`);
+      }
+    }
+    if (disagreements.length > 0)
+      console.log(
+        `disagreements:\n${disagreements.join('\n')}\n\nall answers:\n${rows.join('\n')}`,
+      );
+    expect(disagreements).toEqual([]);
+    expect(files.length).toBeGreaterThanOrEqual(60);
+  }, 300_000);
+});
+
+describe('RBAC matrix (SubjectAccessReview)', () => {
+  type Row = [
+    string,
+    string,
+    string[],
+    { verb: string; resource: string; group?: string; subresource?: string; namespace?: string },
+    boolean,
+  ];
+  const SBX = 'sbx-swe-0001';
+  const OTHER = 'kube-system';
+  const RUNNER_GROUPS = [
+    'system:serviceaccounts',
+    'system:serviceaccounts:eval-orchestrator',
+    'system:authenticated',
+  ];
+  const EVALUATOR_GROUPS = [
+    'system:serviceaccounts',
+    `system:serviceaccounts:${SBX}`,
+    'system:authenticated',
+  ];
+  const ROWS: Row[] = [
+    [
+      'runner',
+      RUNNER,
+      RUNNER_GROUPS,
+      { verb: 'create', resource: 'jobs', group: 'batch', namespace: SBX },
+      true,
+    ],
+    [
+      'runner',
+      RUNNER,
+      RUNNER_GROUPS,
+      { verb: 'delete', resource: 'jobs', group: 'batch', namespace: SBX },
+      true,
+    ],
+    ['runner', RUNNER, RUNNER_GROUPS, { verb: 'watch', resource: 'pods', namespace: SBX }, true],
+    [
+      'runner',
+      RUNNER,
+      RUNNER_GROUPS,
+      { verb: 'get', resource: 'pods', subresource: 'log', namespace: SBX },
+      true,
+    ],
+    [
+      'runner',
+      RUNNER,
+      RUNNER_GROUPS,
+      { verb: 'create', resource: 'jobs', group: 'batch', namespace: OTHER },
+      false,
+    ],
+    [
+      'runner',
+      RUNNER,
+      RUNNER_GROUPS,
+      { verb: 'create', resource: 'jobs', group: 'batch', namespace: 'sbx-catalogue' },
+      false,
+    ],
+    ['runner', RUNNER, RUNNER_GROUPS, { verb: 'get', resource: 'secrets', namespace: SBX }, false],
+    [
+      'runner',
+      RUNNER,
+      RUNNER_GROUPS,
+      { verb: 'create', resource: 'pods', subresource: 'exec', namespace: SBX },
+      false,
+    ],
+    ['runner', RUNNER, RUNNER_GROUPS, { verb: 'create', resource: 'pods', namespace: SBX }, false],
+    [
+      'runner',
+      RUNNER,
+      RUNNER_GROUPS,
+      { verb: 'patch', resource: 'jobs', group: 'batch', namespace: SBX },
+      false,
+    ],
+    [
+      'runner',
+      RUNNER,
+      RUNNER_GROUPS,
+      {
+        verb: 'create',
+        resource: 'rolebindings',
+        group: 'rbac.authorization.k8s.io',
+        namespace: SBX,
+      },
+      false,
+    ],
+    [
+      'runner',
+      RUNNER,
+      RUNNER_GROUPS,
+      { verb: 'bind', resource: 'clusterroles', group: 'rbac.authorization.k8s.io' },
+      false,
+    ],
+    ['runner', RUNNER, RUNNER_GROUPS, { verb: 'impersonate', resource: 'users' }, false],
+    ['runner', RUNNER, RUNNER_GROUPS, { verb: 'list', resource: 'nodes' }, false],
+    ['runner', RUNNER, RUNNER_GROUPS, { verb: 'update', resource: 'namespaces' }, false],
+    [
+      'auditor',
+      AUDITOR,
+      ['eval-auditors'],
+      { verb: 'list', resource: 'pods', namespace: SBX },
+      true,
+    ],
+    [
+      'auditor',
+      AUDITOR,
+      ['eval-auditors'],
+      { verb: 'get', resource: 'pods', subresource: 'log', namespace: SBX },
+      true,
+    ],
+    [
+      'auditor',
+      AUDITOR,
+      ['eval-auditors'],
+      { verb: 'list', resource: 'networkpolicies', group: 'networking.k8s.io', namespace: SBX },
+      true,
+    ],
+    [
+      'auditor',
+      AUDITOR,
+      ['eval-auditors'],
+      { verb: 'get', resource: 'secrets', namespace: SBX },
+      false,
+    ],
+    [
+      'auditor',
+      AUDITOR,
+      ['eval-auditors'],
+      { verb: 'get', resource: 'configmaps', namespace: SBX },
+      false,
+    ],
+    [
+      'auditor',
+      AUDITOR,
+      ['eval-auditors'],
+      { verb: 'delete', resource: 'jobs', group: 'batch', namespace: SBX },
+      false,
+    ],
+    [
+      'auditor',
+      AUDITOR,
+      ['eval-auditors'],
+      { verb: 'list', resource: 'pods', namespace: OTHER },
+      false,
+    ],
+    [
+      'evaluator',
+      EVALUATOR,
+      EVALUATOR_GROUPS,
+      { verb: 'list', resource: 'pods', namespace: SBX },
+      false,
+    ],
+    [
+      'evaluator',
+      EVALUATOR,
+      EVALUATOR_GROUPS,
+      { verb: 'get', resource: 'secrets', namespace: SBX },
+      false,
+    ],
+    [
+      'evaluator',
+      EVALUATOR,
+      EVALUATOR_GROUPS,
+      { verb: 'create', resource: 'pods', namespace: SBX },
+      false,
+    ],
+    [
+      'evaluator',
+      EVALUATOR,
+      EVALUATOR_GROUPS,
+      { verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace: SBX },
+      false,
+    ],
+    [
+      'unrelated user',
+      MALLORY,
+      ['system:authenticated'],
+      { verb: 'list', resource: 'pods', namespace: SBX },
+      false,
+    ],
+    [
+      'unrelated user',
+      MALLORY,
+      ['system:authenticated'],
+      { verb: 'create', resource: 'jobs', group: 'batch', namespace: SBX },
+      false,
+    ],
+  ];
+
+  test.each(ROWS)('%s (%s): %p → %p', async (_who, user, groups, attributes, allowed) => {
+    expect(await admin.can(user, groups, attributes)).toBe(allowed);
+  });
+});
+
+describe('quotas and boundaries, enforced by the API server', () => {
+  const SBX = 'sbx-swe-0001';
+
+  test('pods beyond the sandbox quota are refused (the gVisor overhead counts)', async () => {
+    // The quota controller fills in the quota's status; admission enforces it from then on.
+    const deadline = Date.now() + 60_000;
+    while (
+      !(await admin.request('GET', `/api/v1/namespaces/${SBX}/resourcequotas/sandbox-quota`)).body
+        .status?.hard
+    ) {
+      if (Date.now() > deadline)
+        throw new Error('the resource quota controller did not sync sandbox-quota within 60 s');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // Each pod asks 1 CPU plus the RuntimeClass overhead of 100m: the 4-CPU quota holds three.
+    const results: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const pod = workload('Pod', `quota-${i}`);
+      pod.metadata.namespace = SBX;
+      pod.spec.serviceAccountName = 'evaluator';
+      const c = pod.spec.containers[0];
+      c.resources = {
+        limits: { cpu: '1', memory: '1Gi', 'ephemeral-storage': '1Gi' },
+        requests: { cpu: '1', memory: '1Gi', 'ephemeral-storage': '1Gi' },
+      };
+      const res = await admin.create(pod);
+      results.push(res.status);
+      if (res.status >= 300) expect(res.body.message).toMatch(/exceeded quota: sandbox-quota/);
+    }
+    expect(results).toEqual([201, 201, 201, 403, 403]);
+  });
+
+  test('a NodePort Service is refused by the quota and the policy', async () => {
+    const res = await admin.create(
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'np' },
+        spec: { type: 'NodePort', selector: { a: 'b' }, ports: [{ port: 80 }] },
+      },
+      { dryRun: true, namespace: SBX },
+    );
+    expect(res.status).toBe(403);
+  });
+
+  test('the runner cannot remove the sandbox label; the platform can', async () => {
+    const runner = plane.client(RUNNER);
+    // The runner has no RBAC right to update namespaces at all; give it one to show the policy holds on its own.
+    await applyAll([
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'test-namespace-editor' },
+        rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'patch', 'update'] }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'test-namespace-editor' },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: 'test-namespace-editor',
+        },
+        subjects: [{ kind: 'User', name: RUNNER, apiGroup: 'rbac.authorization.k8s.io' }],
+      },
+    ]);
+    const patch = JSON.stringify({ metadata: { labels: { 'eval-sandbox.io/sandbox': null } } });
+    const byRunner = await runner.request(
+      'PATCH',
+      `/api/v1/namespaces/${SBX}?dryRun=All`,
+      patch,
+      'application/merge-patch+json',
+    );
+    expect(byRunner.status).toBe(403);
+    expect(byRunner.body.message).toMatch(/\[SBX-B1-sandbox-namespace-labels\]/);
+    const byPlatform = await admin.request(
+      'PATCH',
+      `/api/v1/namespaces/${SBX}?dryRun=All`,
+      patch,
+      'application/merge-patch+json',
+    );
+    expect(byPlatform.status).toBe(200);
+  });
+});
