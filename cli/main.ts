@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { defaultStateDir, localDown, localStatus, localUp } from './local/commands';
 import { runPolicyCheck } from './policy-check';
 
 /** The version of the installed package, read from its package.json. */
@@ -55,8 +56,35 @@ export function buildProgram(): Command {
         (text) => process.stderr.write(`${text}\n`),
       );
     });
+  const local = program
+    .command('local')
+    .description(
+      'a local Kubernetes control plane with the platform applied (no cloud account needed)',
+    );
+  const stateOption = (c: Command) =>
+    c.option('--state-dir <dir>', 'where state, logs and the kubeconfig live', defaultStateDir());
+  stateOption(
+    local.command('up').description('build (once), start, apply the platform, write a kubeconfig'),
+  ).action(async (opts: { stateDir: string }) => {
+    process.exitCode = await localUp(opts.stateDir, io);
+  });
+  stateOption(local.command('status').description('whether the local control plane runs')).action(
+    async (opts: { stateDir: string }) => {
+      process.exitCode = await localStatus(opts.stateDir, io);
+    },
+  );
+  stateOption(
+    local.command('down').description('stop everything `up` started and remove its state'),
+  ).action(async (opts: { stateDir: string }) => {
+    process.exitCode = await localDown(opts.stateDir, io);
+  });
   return program;
 }
+
+const io = {
+  out: (line: string) => process.stdout.write(`${line}\n`),
+  err: (line: string) => process.stderr.write(`${line}\n`),
+};
 
 /** Runs the CLI with `argv` (as in `process.argv`). Usage errors exit with 2, like bad input. */
 export async function main(argv: string[]): Promise<void> {

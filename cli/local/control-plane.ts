@@ -32,6 +32,13 @@ export interface ControlPlaneOptions {
   readonly users?: Record<string, string[]>;
   /** Called with progress lines. */
   readonly log?: (line: string) => void;
+  /**
+   * Let the processes outlive this Node process (for `eval-sandbox local up`); stop them later with
+   * the pids in `state.json`.
+   *
+   * @default false
+   */
+  readonly detach?: boolean;
 }
 
 /** The state a running control plane leaves on disk, so another process can stop or use it. */
@@ -134,7 +141,7 @@ export class ControlPlane {
         '--unsafe-no-fsync',
         '--log-level=warn',
       ],
-      { stdio: ['ignore', etcdLog, etcdLog], detached: true },
+      { stdio: ['ignore', etcdLog, etcdLog], detached: options.detach ?? false },
     );
 
     const apiLog = fs.openSync(path.join(dir, 'kube-apiserver.log'), 'a');
@@ -158,7 +165,7 @@ export class ControlPlane {
         '--profiling=false',
         '--v=1',
       ],
-      { stdio: ['ignore', apiLog, apiLog], detached: true },
+      { stdio: ['ignore', apiLog, apiLog], detached: options.detach ?? false },
     );
 
     const server = `https://127.0.0.1:${apiPort}`;
@@ -199,7 +206,7 @@ export class ControlPlane {
           '--use-service-account-credentials=false',
           '--v=1',
         ],
-        { stdio: ['ignore', kcmLog, kcmLog], detached: true },
+        { stdio: ['ignore', kcmLog, kcmLog], detached: options.detach ?? false },
       );
       plane.processes.push(kcm);
     }
@@ -217,6 +224,7 @@ export class ControlPlane {
       ),
       { mode: 0o600 },
     );
+    if (options.detach) for (const p of plane.processes) p.unref();
     log('control plane ready');
     return plane;
   }

@@ -1,0 +1,155 @@
+/**
+ * `eval-sandbox local up | down | status`: the local control plane for trying the platform
+ * without a cloud account. `up` builds the tools once (progress on stderr), starts etcd,
+ * kube-apiserver and kube-controller-manager on loopback, applies the platform (RuntimeClass,
+ * RBAC, admission policies) and writes a kubeconfig. `down` stops what `up` started and removes its
+ * state. `status` says whether it runs.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Testing } from 'cdk8s';
+import { PlatformChart } from '../../charts/platform-chart';
+import { ControlPlane, ControlPlaneState } from './control-plane';
+import { KubeClient } from './kube-client';
+
+/** Where `local up` keeps its state unless told otherwise. */
+export function defaultStateDir(): string {
+  const base = process.env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'eval-sandbox', 'local');
+}
+
+/** Finds the control-plane build script shipped with the package. */
+function buildScript(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'scripts', 'build-control-plane.sh');
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir)
+      throw new Error('scripts/build-control-plane.sh not found next to the package');
+  }
+}
+
+function readState(stateDir: string): ControlPlaneState | undefined {
+  const file = path.join(stateDir, 'state.json');
+  if (!fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as ControlPlaneState;
+}
+
+/** Whether `pid` runs (a zombie, exited but not yet reaped by its new parent, does not). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+export interface LocalIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+/** `local up`; returns the exit code. */
+export async function localUp(stateDir: string, io: LocalIo): Promise<number> {
+  const existing = readState(stateDir);
+  if (existing && existing.pids.some(alive)) {
+    io.err(
+      `a local control plane already runs (state in ${stateDir}); run 'eval-sandbox local down' first`,
+    );
+    return 1;
+  }
+  fs.rmSync(stateDir, { recursive: true, force: true });
+  io.err(
+    '[local] building or reusing etcd, kube-apiserver and kube-controller-manager (the first build takes several minutes)',
+  );
+  const binaries = execFileSync('bash', [buildScript()], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .trim()
+    .split('\n');
+  const [etcd, apiserver, controllerManager] = binaries;
+  const plane = await ControlPlane.start({
+    etcd,
+    apiserver,
+    controllerManager,
+    stateDir,
+    detach: true,
+    users: { developer: ['system:authenticated'] },
+    log: (line) => io.err(`[local] ${line}`),
+  });
+  const admin = plane.admin();
+  const objects = Testing.synth(new PlatformChart(Testing.app(), 'platform'));
+  for (const o of objects) {
+    const res = await admin.apply(o);
+    if (res.status >= 300) {
+      io.err(`applying ${o.kind}/${o.metadata.name} failed: ${res.status} ${res.body.message}`);
+      return 1;
+    }
+  }
+  const kubeconfig = plane.writeKubeconfig(path.join(stateDir, 'kubeconfig'));
+  io.out(
+    [
+      `local control plane: ${plane.server} (Kubernetes API only: no nodes, pods are admitted but never run)`,
+      `applied the platform: RuntimeClass gvisor, the runner and auditor roles, ${objects.filter((o) => o.kind === 'ValidatingAdmissionPolicy').length} admission policies`,
+      `kubeconfig (platform identity): ${kubeconfig}`,
+      '',
+      'try it:',
+      `  kubectl --kubeconfig ${kubeconfig} apply -f dist/example-sandboxes.k8s.yaml`,
+      `  kubectl --kubeconfig ${kubeconfig} apply -f my-pod.yaml -n sbx-swe-0001   # shows the real admission answer`,
+      '  eval-sandbox local down                                                  # stops it and removes its state',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+/** `local status`; returns 0 when it runs and answers, 1 otherwise. */
+export async function localStatus(stateDir: string, io: LocalIo): Promise<number> {
+  const state = readState(stateDir);
+  if (!state) {
+    io.out(`not running (no state in ${stateDir})`);
+    return 1;
+  }
+  const running = state.pids.filter(alive).length;
+  const admin = state.users[0];
+  let ready = false;
+  try {
+    const client = new KubeClient({
+      server: state.server,
+      ca: fs.readFileSync(state.caFile, 'utf8'),
+      token: admin.token,
+    });
+    ready = (await client.request('GET', '/readyz')).status === 200;
+  } catch {
+    ready = false;
+  }
+  io.out(
+    `${ready ? 'running' : 'not ready'}: ${state.server}, ${running} of ${state.pids.length} processes alive, kubeconfig ${path.join(stateDir, 'kubeconfig')}`,
+  );
+  return ready ? 0 : 1;
+}
+
+/** `local down`: stops the processes and removes the state; returns the exit code. */
+export async function localDown(stateDir: string, io: LocalIo): Promise<number> {
+  const state = readState(stateDir);
+  if (!state) {
+    io.out(`nothing to stop (no state in ${stateDir})`);
+    return 0;
+  }
+  for (const pid of [...state.pids].reverse()) {
+    if (alive(pid)) process.kill(pid, 'SIGTERM');
+  }
+  const deadline = Date.now() + 15_000;
+  while (state.pids.some(alive) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
+  for (const pid of state.pids.filter(alive)) process.kill(pid, 'SIGKILL');
+  fs.rmSync(stateDir, { recursive: true, force: true });
+  io.out(`stopped ${state.pids.length} processes and removed ${stateDir}`);
+  return 0;
+}

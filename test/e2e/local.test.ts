@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { alive } from '../../cli/local/commands';
+import { KubeClient } from '../../cli/local/kube-client';
+import { workload } from '../../policies/k8s/fixtures/workloads';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin', 'eval-sandbox.js');
+
+function cli(...args: string[]) {
+  if (!fs.existsSync(path.join(ROOT, 'lib', 'cli', 'main.js'))) {
+    throw new Error(
+      'lib/cli/main.js is missing: run `npm run build` first (npm test does it for you)',
+    );
+  }
+  return spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30 * 60_000,
+  });
+}
+
+describe('eval-sandbox local up | status | down', () => {
+  const stateDir = path.join(
+    fs.mkdtempSync(path.join(os.tmpdir(), 'eval-sandbox-local-')),
+    'state',
+  );
+
+  afterAll(() => {
+    cli('local', 'down', '--state-dir', stateDir);
+  });
+
+  test(
+    'up starts a control plane with the platform applied and writes a kubeconfig; down removes it all',
+    async () => {
+      const up = cli('local', 'up', '--state-dir', stateDir);
+      expect(up.stderr).toMatch(/\[local\] control plane ready/);
+      expect(up.status).toBe(0);
+      const kubeconfigPath = path.join(stateDir, 'kubeconfig');
+      expect(up.stdout).toContain(`kubeconfig (platform identity): ${kubeconfigPath}`);
+      expect(up.stdout).toMatch(/12 admission policies/);
+
+      const status = cli('local', 'status', '--state-dir', stateDir);
+      expect(status.status).toBe(0);
+      expect(status.stdout).toMatch(/^running: https:\/\/127\.0\.0\.1:\d+, 3 of 3 processes alive/);
+
+      // The kubeconfig works, and the cluster gives the real admission answer.
+      const kubeconfig = parse(fs.readFileSync(kubeconfigPath, 'utf8'));
+      const client = new KubeClient({
+        server: kubeconfig.clusters[0].cluster.server,
+        ca: Buffer.from(
+          kubeconfig.clusters[0].cluster['certificate-authority-data'],
+          'base64',
+        ).toString('utf8'),
+        token: kubeconfig.users[0].user.token,
+      });
+      await client.apply({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'sbx-try', labels: { 'eval-sandbox.io/sandbox': 'true' } },
+      });
+      const weak = workload('Job', 'weak');
+      weak.spec.template.spec.containers[0].image = 'busybox:latest';
+      const deadline = Date.now() + 60_000;
+      let res = await client.create(weak, { dryRun: true, namespace: 'sbx-try' });
+      while (res.status < 300 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        res = await client.create(weak, { dryRun: true, namespace: 'sbx-try' });
+      }
+      expect(res.status).toBe(403);
+      expect(res.body.message).toMatch(/image: must be pinned by digest .*\[SBX-R2-image-digest\]/);
+
+      const pids: number[] = JSON.parse(
+        fs.readFileSync(path.join(stateDir, 'state.json'), 'utf8'),
+      ).pids;
+      const down = cli('local', 'down', '--state-dir', stateDir);
+      expect(down.status).toBe(0);
+      expect(down.stdout).toBe(`stopped 3 processes and removed ${stateDir}\n`);
+      expect(pids.filter(alive)).toEqual([]);
+      expect(fs.existsSync(stateDir)).toBe(false);
+      expect(cli('local', 'status', '--state-dir', stateDir).status).toBe(1);
+    },
+    30 * 60_000,
+  );
+
+  test(
+    'up refuses to start a second control plane over a running one',
+    () => {
+      const first = cli('local', 'up', '--state-dir', stateDir);
+      expect(first.status).toBe(0);
+      const second = cli('local', 'up', '--state-dir', stateDir);
+      expect(second.status).toBe(1);
+      expect(second.stderr).toMatch(/already runs .*run 'eval-sandbox local down' first/);
+    },
+    30 * 60_000,
+  );
+});
