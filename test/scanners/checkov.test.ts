@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { synthesize } from '../../stacks/app';
+import { DEFAULT_ENVIRONMENT } from '../../stacks/environments';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -116,6 +118,23 @@ describe('checkov', () => {
     expect(summary.passed).toBeGreaterThan(100);
     expect(unaccepted).toEqual([]);
   });
+
+  test('cdktf.out (terraform_json, default environment): zero failed checks except the accepted ones', () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'checkov-tf-')), 'cdktf.out');
+    synthesize(out);
+    const { summary, failed } = scan(
+      path.join(out, 'stacks', `eval-sandbox-${DEFAULT_ENVIRONMENT}`),
+      'terraform_json',
+    );
+    allFailed.push(...failed);
+    const { unaccepted, accepted } = judge(failed, acceptances());
+    console.log(
+      `checkov terraform_json on cdk.tf.json: ${summary.passed} passed, ${summary.failed} failed (${accepted.length} accepted)`,
+    );
+    expect(summary.parsing_errors).toBe(0);
+    expect(summary.passed).toBeGreaterThan(100);
+    expect(unaccepted).toEqual([]);
+  }, 120_000);
 
   test('no acceptance is stale: each still matches a failed check', () => {
     const stale = acceptances().filter(

@@ -1,0 +1,175 @@
+import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { Construct } from 'constructs';
+import { CustomerKey } from './customer-key';
+
+/** Properties for {@link ArtifactStore}. */
+export interface ArtifactStoreProps {
+  readonly name: string;
+  /**
+   * The bucket name.
+   *
+   * @default - generated from `name` with a unique suffix
+   */
+  readonly bucketName?: string;
+  /**
+   * Days after which current artifacts expire.
+   *
+   * @default 365
+   */
+  readonly expireAfterDays?: number;
+}
+
+/**
+ * An S3 bucket for evaluation artifacts: versioned, encrypted with a customer key (bucket keys
+ * on), a TLS-only bucket policy, public access blocked, lifecycle rules (expiry, old versions,
+ * aborted uploads).
+ */
+export class ArtifactStore extends Construct {
+  public readonly bucket: S3Bucket;
+  public readonly key: CustomerKey;
+
+  constructor(scope: Construct, id: string, props: ArtifactStoreProps) {
+    super(scope, id);
+    this.key = new CustomerKey(this, 'Key', { alias: `${props.name}-artifacts` });
+    this.bucket = new S3Bucket(this, 'Resource', {
+      ...(props.bucketName
+        ? { bucket: props.bucketName }
+        : { bucketPrefix: `${props.name}-artifacts-` }),
+      forceDestroy: false,
+    });
+    new S3BucketPublicAccessBlock(this, 'PublicAccessBlock', {
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketVersioningA(this, 'Versioning', {
+      bucket: this.bucket.id,
+      versioningConfiguration: { status: 'Enabled' },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'Encryption', {
+      bucket: this.bucket.id,
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: {
+            sseAlgorithm: 'aws:kms',
+            kmsMasterKeyId: this.key.arn,
+          },
+          bucketKeyEnabled: true,
+        },
+      ],
+    });
+    new S3BucketPolicy(this, 'TlsOnly', {
+      bucket: this.bucket.id,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      }),
+    });
+    new S3BucketLifecycleConfiguration(this, 'Lifecycle', {
+      bucket: this.bucket.id,
+      rule: [
+        {
+          id: 'expire-artifacts',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          expiration: [{ days: props.expireAfterDays ?? 365 }],
+          noncurrentVersionExpiration: [{ noncurrentDays: 30 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+    });
+  }
+}
+
+/** Properties for {@link EvaluatorRole}. */
+export interface EvaluatorRoleProps {
+  readonly name: string;
+  readonly clusterName: string;
+  readonly store: ArtifactStore;
+  /** The sandbox namespace and service account (see SandboxIdentity) that may write. */
+  readonly namespace: string;
+  /**
+   * @default 'evaluator'
+   */
+  readonly serviceAccount?: string;
+}
+
+/**
+ * The cloud identity of one sandbox's service account, through EKS Pod Identity: it may write (and
+ * read back) objects under its own prefix `<namespace>/` of the artifact bucket, and nothing else.
+ */
+export class EvaluatorRole extends Construct {
+  public readonly role: IamRole;
+  public readonly prefix: string;
+
+  constructor(scope: Construct, id: string, props: EvaluatorRoleProps) {
+    super(scope, id);
+    const serviceAccount = props.serviceAccount ?? 'evaluator';
+    this.prefix = `${props.namespace}/`;
+    this.role = new IamRole(this, 'Resource', {
+      name: `${props.name}-${props.namespace}`.slice(0, 64),
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'pods.eks.amazonaws.com' },
+            Action: ['sts:AssumeRole', 'sts:TagSession'],
+          },
+        ],
+      }),
+    });
+    new IamRolePolicy(this, 'Policy', {
+      role: this.role.id,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'OwnPrefix',
+            Effect: 'Allow',
+            Action: ['s3:PutObject', 's3:GetObject'],
+            Resource: `${props.store.bucket.arn}/${this.prefix}*`,
+          },
+          {
+            Sid: 'ListOwnPrefix',
+            Effect: 'Allow',
+            Action: 's3:ListBucket',
+            Resource: props.store.bucket.arn,
+            Condition: { StringLike: { 's3:prefix': [`${this.prefix}*`] } },
+          },
+          {
+            Sid: 'ArtifactKey',
+            Effect: 'Allow',
+            Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            Resource: props.store.key.arn,
+          },
+        ],
+      }),
+    });
+    new EksPodIdentityAssociation(this, 'Association', {
+      clusterName: props.clusterName,
+      namespace: props.namespace,
+      serviceAccount,
+      roleArn: this.role.arn,
+    });
+  }
+}

@@ -1,0 +1,9 @@
+// The AWS (cdktf) constructs: a separate entry point, so the Kubernetes library never loads cdktf.
+export * from './customer-key';
+export * from './sandbox-vpc';
+export * from './sandbox-cluster';
+export * from './gvisor-bootstrap';
+export * from './node-groups';
+export * from './artifact-store';
+export * from './image-registry';
+export * from './threat-detection';

@@ -1,0 +1,176 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
+import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
+import { EksAddon } from '@cdktf/provider-aws/lib/eks-addon';
+import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
+import { Construct } from 'constructs';
+import { KUBERNETES_MINOR } from '../shared/platform';
+import { CustomerKey } from './customer-key';
+import { serviceRole } from './iam';
+
+/** Every EKS control-plane log type. */
+export const CONTROL_PLANE_LOG_TYPES = [
+  'api',
+  'audit',
+  'authenticator',
+  'controllerManager',
+  'scheduler',
+];
+
+/** The VPC CNI settings that make NetworkPolicies real: the policy agent, in strict mode. */
+export const VPC_CNI_CONFIGURATION = {
+  enableNetworkPolicy: 'true',
+  nodeAgent: { enablePolicyEventLogs: 'true' },
+  env: { NETWORK_POLICY_ENFORCING_MODE: 'strict' },
+};
+
+/** Properties for {@link SandboxCluster}. */
+export interface SandboxClusterProps {
+  readonly name: string;
+  readonly region: string;
+  /** Private subnets for the control-plane network interfaces. */
+  readonly subnetIds: string[];
+  /**
+   * CIDRs allowed to reach a public API endpoint. Costs: the control plane is reachable from the
+   * internet (to those CIDRs); leaked credentials work from there.
+   *
+   * @default - none: private endpoint only
+   */
+  readonly allowPublicEndpoint?: string[];
+  /**
+   * IAM role ARNs given cluster-admin through access entries.
+   *
+   * @default - none (the creator gets no admin rights either)
+   */
+  readonly clusterAdmins?: string[];
+  /**
+   * Days the control-plane logs are kept (at least 365).
+   *
+   * @default 365
+   */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * EKS at the platform's target minor: private endpoint only, Secrets envelope-encrypted with a
+ * rotating customer key, all five control-plane log types to a KMS-encrypted log group kept a year,
+ * authentication mode `API` with access entries and no creator admin, and the add-ons
+ * (VPC CNI with network policy enforcement in strict mode, CoreDNS, kube-proxy, Pod Identity agent,
+ * EBS CSI driver with its own Pod Identity role).
+ */
+export class SandboxCluster extends Construct {
+  public readonly cluster: EksCluster;
+  public readonly secretsKey: CustomerKey;
+  public readonly logGroup: CloudwatchLogGroup;
+  public readonly addons: Record<string, EksAddon>;
+  public readonly publicAccessCidrs: string[];
+
+  constructor(scope: Construct, id: string, props: SandboxClusterProps) {
+    super(scope, id);
+    this.publicAccessCidrs = props.allowPublicEndpoint ?? [];
+    const retention = props.logRetentionDays ?? 365;
+    if (retention < 365)
+      throw new Error(`${this.node.path}: logRetentionDays must be at least 365, got ${retention}`);
+    if (this.publicAccessCidrs.includes('0.0.0.0/0')) {
+      throw new Error(
+        `${this.node.path}: allowPublicEndpoint may not contain 0.0.0.0/0; list the CIDRs that need the API`,
+      );
+    }
+
+    this.secretsKey = new CustomerKey(this, 'SecretsKey', { alias: `${props.name}-eks-secrets` });
+    const logKey = new CustomerKey(this, 'LogKey', {
+      alias: `${props.name}-eks-logs`,
+      servicePrincipals: [`logs.${props.region}.amazonaws.com`],
+    });
+    // EKS writes to this exact name; creating it first sets retention and encryption.
+    this.logGroup = new CloudwatchLogGroup(this, 'ControlPlaneLogs', {
+      name: `/aws/eks/${props.name}/cluster`,
+      retentionInDays: retention,
+      kmsKeyId: logKey.arn,
+    });
+
+    const role = serviceRole(
+      this,
+      'ClusterRole',
+      `${props.name}-cluster`,
+      'eks.amazonaws.com',
+      ['AmazonEKSClusterPolicy'],
+      ['sts:AssumeRole', 'sts:TagSession'],
+    );
+
+    this.cluster = new EksCluster(this, 'Resource', {
+      name: props.name,
+      version: KUBERNETES_MINOR,
+      roleArn: role.arn,
+      vpcConfig: {
+        subnetIds: props.subnetIds,
+        endpointPrivateAccess: true,
+        endpointPublicAccess: this.publicAccessCidrs.length > 0,
+        ...(this.publicAccessCidrs.length > 0 ? { publicAccessCidrs: this.publicAccessCidrs } : {}),
+      },
+      enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+      encryptionConfig: { resources: ['secrets'], provider: { keyArn: this.secretsKey.arn } },
+      accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: false },
+      upgradePolicy: { supportType: 'STANDARD' },
+      dependsOn: [this.logGroup],
+    });
+
+    (props.clusterAdmins ?? []).forEach((arn, i) => {
+      const entry = new EksAccessEntry(this, `Admin${i}`, {
+        clusterName: this.cluster.name,
+        principalArn: arn,
+        type: 'STANDARD',
+      });
+      new EksAccessPolicyAssociation(this, `AdminPolicy${i}`, {
+        clusterName: this.cluster.name,
+        principalArn: entry.principalArn,
+        policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+        accessScope: { type: 'cluster' },
+      });
+    });
+
+    const podIdentityRole = (roleId: string, name: string, policy: string) =>
+      serviceRole(
+        this,
+        roleId,
+        `${props.name}-${name}`,
+        'pods.eks.amazonaws.com',
+        [policy],
+        ['sts:AssumeRole', 'sts:TagSession'],
+      );
+    const cniRole = podIdentityRole('VpcCniRole', 'vpc-cni', 'AmazonEKS_CNI_Policy');
+    const ebsRole = podIdentityRole(
+      'EbsCsiRole',
+      'ebs-csi',
+      'service-role/AmazonEBSCSIDriverPolicy',
+    );
+
+    const addon = (
+      addonId: string,
+      name: string,
+      extra: Partial<ConstructorParameters<typeof EksAddon>[2]> = {},
+    ) =>
+      new EksAddon(this, addonId, {
+        clusterName: this.cluster.name,
+        addonName: name,
+        resolveConflictsOnCreate: 'OVERWRITE',
+        resolveConflictsOnUpdate: 'OVERWRITE',
+        ...extra,
+      });
+    const podIdentityAgent = addon('PodIdentityAgent', 'eks-pod-identity-agent');
+    this.addons = {
+      'eks-pod-identity-agent': podIdentityAgent,
+      'vpc-cni': addon('VpcCni', 'vpc-cni', {
+        configurationValues: JSON.stringify(VPC_CNI_CONFIGURATION),
+        podIdentityAssociation: [{ roleArn: cniRole.arn, serviceAccount: 'aws-node' }],
+        dependsOn: [podIdentityAgent],
+      }),
+      'kube-proxy': addon('KubeProxy', 'kube-proxy'),
+      coredns: addon('CoreDns', 'coredns'),
+      'aws-ebs-csi-driver': addon('EbsCsi', 'aws-ebs-csi-driver', {
+        podIdentityAssociation: [{ roleArn: ebsRole.arn, serviceAccount: 'ebs-csi-controller-sa' }],
+        dependsOn: [podIdentityAgent],
+      }),
+    };
+  }
+}

@@ -1,0 +1,231 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
+import { Eip } from '@cdktf/provider-aws/lib/eip';
+import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
+import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
+import { Route } from '@cdktf/provider-aws/lib/route';
+import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
+import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { Subnet } from '@cdktf/provider-aws/lib/subnet';
+import { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
+import { Fn } from 'cdktf';
+import { Construct } from 'constructs';
+import { CustomerKey } from './customer-key';
+
+/** Interface endpoints created so nodes need no internet (plus the S3 gateway endpoint). */
+export const INTERFACE_ENDPOINTS = ['ecr.api', 'ecr.dkr', 'sts', 'logs', 'ec2', 'eks-auth', 'eks'];
+
+/** Properties for {@link SandboxVpc}. */
+export interface SandboxVpcProps {
+  readonly name: string;
+  readonly region: string;
+  /** Exactly three availability zones. */
+  readonly availabilityZones: string[];
+  /** An IPv4 /16–/20; three private and three public subnets are carved from it. */
+  readonly cidr: string;
+  /**
+   * No public subnets, internet gateway or NAT: nodes reach AWS only through the VPC endpoints.
+   * Costs: nothing outside AWS is reachable from the cluster (image pulls only from ECR).
+   *
+   * @default false
+   */
+  readonly fullyPrivate?: boolean;
+  /**
+   * Days the flow logs are kept.
+   *
+   * @default 365
+   */
+  readonly flowLogRetentionDays?: number;
+}
+
+/**
+ * The network of the platform: three AZs, private subnets for nodes, public subnets only for one
+ * NAT gateway per AZ (or none at all), VPC endpoints for ECR, S3, STS, CloudWatch Logs, EC2 and EKS,
+ * flow logs to a KMS-encrypted log group, and the default security group emptied.
+ */
+export class SandboxVpc extends Construct {
+  public readonly vpc: Vpc;
+  public readonly privateSubnets: Subnet[];
+  public readonly publicSubnets: Subnet[];
+  public readonly endpointSecurityGroup: SecurityGroup;
+  public readonly flowLogGroup: CloudwatchLogGroup;
+  public readonly fullyPrivate: boolean;
+
+  constructor(scope: Construct, id: string, props: SandboxVpcProps) {
+    super(scope, id);
+    if (props.availabilityZones.length !== 3) {
+      throw new Error(
+        `${this.node.path}: availabilityZones must list exactly 3 zones, got ${props.availabilityZones.length}`,
+      );
+    }
+    this.fullyPrivate = props.fullyPrivate ?? false;
+    const tags = (name: string, extra: Record<string, string> = {}) => ({
+      Name: `${props.name}-${name}`,
+      ...extra,
+    });
+
+    this.vpc = new Vpc(this, 'Resource', {
+      cidrBlock: props.cidr,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      tags: tags('vpc'),
+    });
+    new DefaultSecurityGroup(this, 'DefaultSecurityGroup', {
+      vpcId: this.vpc.id,
+      tags: tags('default-closed'),
+    });
+
+    // /16 → private /19s at 0..2, public /22s after them; works for /16–/20 (newbits 3 and 6).
+    this.privateSubnets = props.availabilityZones.map(
+      (az, i) =>
+        new Subnet(this, `Private${i}`, {
+          vpcId: this.vpc.id,
+          availabilityZone: az,
+          cidrBlock: Fn.cidrsubnet(props.cidr, 3, i),
+          mapPublicIpOnLaunch: false,
+          tags: tags(`private-${az}`, { 'kubernetes.io/role/internal-elb': '1' }),
+        }),
+    );
+    this.publicSubnets = this.fullyPrivate
+      ? []
+      : props.availabilityZones.map(
+          (az, i) =>
+            new Subnet(this, `Public${i}`, {
+              vpcId: this.vpc.id,
+              availabilityZone: az,
+              cidrBlock: Fn.cidrsubnet(props.cidr, 6, 48 + i),
+              mapPublicIpOnLaunch: false,
+              tags: tags(`public-${az}`),
+            }),
+        );
+
+    const privateTables = this.privateSubnets.map((subnet, i) => {
+      const table = new RouteTable(this, `PrivateRoutes${i}`, {
+        vpcId: this.vpc.id,
+        tags: tags(`private-${i}`),
+      });
+      new RouteTableAssociation(this, `PrivateRoutesAssoc${i}`, {
+        subnetId: subnet.id,
+        routeTableId: table.id,
+      });
+      return table;
+    });
+
+    if (!this.fullyPrivate) {
+      const igw = new InternetGateway(this, 'InternetGateway', {
+        vpcId: this.vpc.id,
+        tags: tags('igw'),
+      });
+      const publicTable = new RouteTable(this, 'PublicRoutes', {
+        vpcId: this.vpc.id,
+        tags: tags('public'),
+      });
+      new Route(this, 'PublicDefault', {
+        routeTableId: publicTable.id,
+        destinationCidrBlock: '0.0.0.0/0',
+        gatewayId: igw.id,
+      });
+      this.publicSubnets.forEach((subnet, i) => {
+        new RouteTableAssociation(this, `PublicRoutesAssoc${i}`, {
+          subnetId: subnet.id,
+          routeTableId: publicTable.id,
+        });
+        const eip = new Eip(this, `NatIp${i}`, { domain: 'vpc', tags: tags(`nat-${i}`) });
+        const nat = new NatGateway(this, `Nat${i}`, {
+          allocationId: eip.id,
+          subnetId: subnet.id,
+          tags: tags(`nat-${i}`),
+        });
+        new Route(this, `PrivateDefault${i}`, {
+          routeTableId: privateTables[i].id,
+          destinationCidrBlock: '0.0.0.0/0',
+          natGatewayId: nat.id,
+        });
+      });
+    }
+
+    this.endpointSecurityGroup = new SecurityGroup(this, 'EndpointSecurityGroup', {
+      name: `${props.name}-endpoints`,
+      description: 'HTTPS from the VPC to the interface endpoints',
+      vpcId: this.vpc.id,
+      ingress: [
+        {
+          description: 'HTTPS from the VPC',
+          fromPort: 443,
+          toPort: 443,
+          protocol: 'tcp',
+          cidrBlocks: [props.cidr],
+        },
+      ],
+      egress: [],
+      tags: tags('endpoints'),
+    });
+    new VpcEndpoint(this, 'S3Endpoint', {
+      vpcId: this.vpc.id,
+      serviceName: `com.amazonaws.${props.region}.s3`,
+      vpcEndpointType: 'Gateway',
+      routeTableIds: privateTables.map((t) => t.id),
+      tags: tags('s3'),
+    });
+    for (const service of INTERFACE_ENDPOINTS) {
+      new VpcEndpoint(this, `Endpoint-${service}`, {
+        vpcId: this.vpc.id,
+        serviceName: `com.amazonaws.${props.region}.${service}`,
+        vpcEndpointType: 'Interface',
+        privateDnsEnabled: true,
+        subnetIds: this.privateSubnets.map((s) => s.id),
+        securityGroupIds: [this.endpointSecurityGroup.id],
+        tags: tags(service),
+      });
+    }
+
+    const key = new CustomerKey(this, 'FlowLogKey', {
+      alias: `${props.name}-flow-logs`,
+      servicePrincipals: [`logs.${props.region}.amazonaws.com`],
+    });
+    this.flowLogGroup = new CloudwatchLogGroup(this, 'FlowLogGroup', {
+      name: `/eval-sandbox/${props.name}/vpc-flow-logs`,
+      retentionInDays: props.flowLogRetentionDays ?? 365,
+      kmsKeyId: key.arn,
+    });
+    const role = new IamRole(this, 'FlowLogRole', {
+      name: `${props.name}-vpc-flow-logs`,
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      }),
+    });
+    new IamRolePolicy(this, 'FlowLogPolicy', {
+      role: role.id,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+            Resource: `${this.flowLogGroup.arn}:*`,
+          },
+        ],
+      }),
+    });
+    new FlowLog(this, 'FlowLog', {
+      vpcId: this.vpc.id,
+      trafficType: 'ALL',
+      logDestinationType: 'cloud-watch-logs',
+      logDestination: this.flowLogGroup.arn,
+      iamRoleArn: role.arn,
+      maxAggregationInterval: 60,
+    });
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Environments of the AWS stacks: typed, validated in one place. An invalid environment fails
+ * synth with a message naming the environment and the field.
+ */
+import * as ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import { isStrictCidr } from '../constructs/shared/network';
+
+/** Instance families the gVisor pool may use (x86_64 Nitro instances; runsc systrap needs no nesting). */
+export const GVISOR_INSTANCE_FAMILIES = [
+  'm6i',
+  'm7i',
+  'm6a',
+  'm7a',
+  'c6i',
+  'c7i',
+  'c6a',
+  'c7a',
+  'r6i',
+  'r7i',
+];
+/** Instance families the system pool may use. */
+export const SYSTEM_INSTANCE_FAMILIES = ['t3', 't3a', 'm6i', 'm7i', 'm6a', 'm7a'];
+
+const SHA512 = /^[a-f0-9]{128}$/;
+
+function instanceType(families: string[]) {
+  return z
+    .string()
+    .refine((t) => families.includes(t.split('.')[0]) && /^[a-z0-9]+\.[a-z0-9]+$/.test(t), {
+      message: `must be an instance type of the families ${families.join(', ')} (for example ${families[0]}.xlarge)`,
+    });
+}
+
+const cidr = z.string().refine(isStrictCidr, { message: "must be a CIDR such as '10.40.0.0/16'" });
+
+const nodePool = (families: string[]) =>
+  z
+    .object({
+      instanceTypes: z.array(instanceType(families)).min(1),
+      minSize: z.number().int().min(0),
+      desiredSize: z.number().int().min(0),
+      maxSize: z.number().int().min(1),
+      diskGib: z.number().int().min(20).max(2000),
+    })
+    .strict()
+    .superRefine((p, ctx) => {
+      if (p.minSize > p.maxSize)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['minSize'],
+          message: `minSize ${p.minSize} is greater than maxSize ${p.maxSize}`,
+        });
+      if (p.desiredSize < p.minSize || p.desiredSize > p.maxSize) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['desiredSize'],
+          message: `desiredSize ${p.desiredSize} must lie between minSize ${p.minSize} and maxSize ${p.maxSize}`,
+        });
+      }
+    });
+
+export const EnvironmentSchema = z
+  .object({
+    /** Name used in resource names and the state key. */
+    name: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{1,20}$/,
+        'must be 2–21 lowercase letters, digits or -, starting with a letter',
+      ),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as 'eu-west-2'"),
+    /** Exactly three availability zones of the region. */
+    availabilityZones: z.array(z.string()).length(3),
+    vpcCidr: cidr,
+    /** No NAT gateways or public subnets: nodes reach AWS only through VPC endpoints. */
+    fullyPrivate: z.boolean(),
+    clusterName: z
+      .string()
+      .regex(
+        /^[a-zA-Z][a-zA-Z0-9-]{0,99}$/,
+        'must be 1–100 letters, digits or -, starting with a letter',
+      ),
+    /** CIDRs allowed to reach a public API endpoint; empty keeps the endpoint private only. */
+    allowPublicEndpoint: z.array(cidr),
+    /** IAM principals (role ARNs) given cluster-admin through access entries. */
+    clusterAdmins: z.array(
+      z
+        .string()
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN'),
+    ),
+    gvisorPool: nodePool(GVISOR_INSTANCE_FAMILIES),
+    systemPool: nodePool(SYSTEM_INSTANCE_FAMILIES),
+    runsc: z
+      .object({
+        /** The private S3 bucket gVisor nodes install runsc from (created by the stack, filled by scripts/aws/fill-runsc-mirror.sh). */
+        mirrorBucket: z
+          .string()
+          .regex(
+            /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+            'must be an S3 bucket name (globally unique)',
+          ),
+        /** A dated gVisor release, e.g. '20251110'. */
+        release: z
+          .string()
+          .regex(/^\d{8}(\.\d+)?$/, "must be a dated gVisor release such as '20251110'"),
+        /**
+         * sha512 of runsc and containerd-shim-runsc-v1 of that release, as printed by
+         * scripts/aws/fill-runsc-mirror.sh. Without them the node bootstrap fails closed: the node
+         * joins, but never accepts sandbox pods.
+         */
+        runscSha512: z
+          .string()
+          .regex(
+            SHA512,
+            'must be 128 lowercase hex characters (printed by scripts/aws/fill-runsc-mirror.sh)',
+          )
+          .optional(),
+        shimSha512: z
+          .string()
+          .regex(
+            SHA512,
+            'must be 128 lowercase hex characters (printed by scripts/aws/fill-runsc-mirror.sh)',
+          )
+          .optional(),
+        /** Refuse to synthesize without both sums (set it for production). */
+        requireChecksums: z.boolean(),
+      })
+      .strict()
+      .superRefine((r, ctx) => {
+        if (r.requireChecksums && (!r.runscSha512 || !r.shimSha512)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [r.runscSha512 ? 'shimSha512' : 'runscSha512'],
+            message:
+              'is required when requireChecksums is true: run scripts/aws/fill-runsc-mirror.sh and copy the sums it prints',
+          });
+        }
+      }),
+    /** GuardDuty EKS audit-log and runtime monitoring. */
+    threatDetection: z.boolean(),
+    state: z
+      .object({
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+        key: z.string().min(1),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((env, ctx) => {
+    env.availabilityZones.forEach((az, i) => {
+      if (!az.startsWith(env.region) || !/^[a-z]$/.test(az.slice(env.region.length))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['availabilityZones', i],
+          message: `'${az}' is not an availability zone of ${env.region} (e.g. ${env.region}a)`,
+        });
+      }
+    });
+    if (isStrictCidr(env.vpcCidr)) {
+      const bits = ipaddr.parseCIDR(env.vpcCidr)[1];
+      if (env.vpcCidr.includes(':') || bits < 16 || bits > 20) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vpcCidr'],
+          message: `'${env.vpcCidr}' must be an IPv4 /16 to /20 (six subnets are carved from it)`,
+        });
+      }
+    }
+  });
+
+export type Environment = z.infer<typeof EnvironmentSchema>;
+
+/** Validates `raw` as environment `name`; throws one error listing every problem with its field. */
+export function parseEnvironment(name: string, raw: unknown): Environment {
+  const result = EnvironmentSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new Error(`environment '${name}' is invalid:\n${lines.join('\n')}`);
+}
