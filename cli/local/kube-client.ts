@@ -36,6 +36,7 @@ const RESOURCES: Record<string, ResourceInfo> = {
   ClusterRole: { resource: 'clusterroles', namespaced: false },
   ClusterRoleBinding: { resource: 'clusterrolebindings', namespaced: false },
   RuntimeClass: { resource: 'runtimeclasses', namespaced: false },
+  CustomResourceDefinition: { resource: 'customresourcedefinitions', namespaced: false },
   ValidatingAdmissionPolicy: { resource: 'validatingadmissionpolicies', namespaced: false },
   ValidatingAdmissionPolicyBinding: {
     resource: 'validatingadmissionpolicybindings',

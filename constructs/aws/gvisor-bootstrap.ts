@@ -81,7 +81,9 @@ fail() {
 }
 trap 'fail "unexpected error on line $LINENO"' ERR
 
-[ -n "$RUNSC_SHA512" ] && [ -n "$SHIM_SHA512" ] || fail "no sha512 configured for gVisor $RELEASE; set runscSha512 and shimSha512"
+if [ -z "$RUNSC_SHA512" ] || [ -z "$SHIM_SHA512" ]; then
+  fail "no sha512 configured for gVisor $RELEASE; set runscSha512 and shimSha512"
+fi
 
 workdir="$(mktemp -d)"
 for binary in runsc containerd-shim-runsc-v1; do

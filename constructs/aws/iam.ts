@@ -1,3 +1,4 @@
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { Construct } from 'constructs';
@@ -18,10 +19,12 @@ export function serviceRole(
       Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: extraActions }],
     }),
   });
+  // The partition (aws, aws-cn, aws-us-gov) comes from the provider, so GovCloud and China work.
+  const partition = new DataAwsPartition(scope, `${id}Partition`);
   managedPolicies.forEach((policy, i) => {
     new IamRolePolicyAttachment(scope, `${id}Policy${i}`, {
       role: role.name,
-      policyArn: `arn:aws:iam::aws:policy/${policy}`,
+      policyArn: `arn:${partition.partition}:iam::aws:policy/${policy}`,
     });
   });
   return role;

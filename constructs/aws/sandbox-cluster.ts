@@ -1,4 +1,5 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
 import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
 import { EksAddon } from '@cdktf/provider-aws/lib/eks-addon';
@@ -115,6 +116,7 @@ export class SandboxCluster extends Construct {
       dependsOn: [this.logGroup],
     });
 
+    const partition = new DataAwsPartition(this, 'Partition');
     (props.clusterAdmins ?? []).forEach((arn, i) => {
       const entry = new EksAccessEntry(this, `Admin${i}`, {
         clusterName: this.cluster.name,
@@ -124,7 +126,7 @@ export class SandboxCluster extends Construct {
       new EksAccessPolicyAssociation(this, `AdminPolicy${i}`, {
         clusterName: this.cluster.name,
         principalArn: entry.principalArn,
-        policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+        policyArn: `arn:${partition.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
         accessScope: { type: 'cluster' },
       });
     });

@@ -1,5 +1,6 @@
 /** Test helpers for the cdktf side. */
-import { Testing } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { Testing, TerraformStack } from 'cdktf';
 import { parseEnvironment, Environment } from '../../stacks/config';
 import { ENVIRONMENTS } from '../../stacks/environments';
 import { PlatformStack } from '../../stacks/platform-stack';
@@ -36,4 +37,30 @@ export function one(json: Json, type: string, idPart = ''): Json {
       `expected one ${type} matching '${idPart}', found ${found.map(([id]) => id).join(', ') || 'none'}`,
     );
   return found[0][1];
+}
+
+/** Synthesizes a fresh stack (AWS provider in eu-west-2) after `build` adds constructs to it. */
+export function synthConstruct(build: (stack: TerraformStack) => void): Json {
+  const stack = new TerraformStack(Testing.app(), 'test');
+  new AwsProvider(stack, 'aws', { region: 'eu-west-2' });
+  build(stack);
+  return JSON.parse(Testing.synth(stack, true));
+}
+
+/** A policy document of a synthesized resource (they are JSON strings). */
+export function policy(text: string): { Statement: Json[] } {
+  return JSON.parse(text);
+}
+
+/** Every IAM policy document in a synthesized stack: inline policies, trust and key policies. */
+export function allPolicies(json: Json): { Statement: Json[] }[] {
+  const fields: [string, string][] = [
+    ['aws_iam_role_policy', 'policy'],
+    ['aws_iam_role', 'assume_role_policy'],
+    ['aws_kms_key', 'policy'],
+    ['aws_s3_bucket_policy', 'policy'],
+  ];
+  return fields.flatMap(([type, field]) =>
+    Object.values(resources(json, type)).map((r) => policy(r[field])),
+  );
 }

@@ -1,0 +1,153 @@
+import {
+  CONTROL_PLANE_LOG_TYPES,
+  SandboxCluster,
+  SandboxClusterProps,
+} from '../../../constructs/aws/sandbox-cluster';
+import { KUBERNETES_MINOR } from '../../../constructs/shared/platform';
+import { Json, allPolicies, one, policy, resources, synthConstruct } from '../../support/aws';
+
+const base: SandboxClusterProps = {
+  name: 'sandbox',
+  region: 'eu-west-2',
+  subnetIds: ['subnet-a', 'subnet-b', 'subnet-c'],
+};
+const cluster = (props: Partial<SandboxClusterProps> = {}): Json =>
+  synthConstruct((s) => new SandboxCluster(s, 'Cluster', { ...base, ...props }));
+
+describe('SandboxCluster', () => {
+  const json = cluster();
+  const eks = one(json, 'aws_eks_cluster');
+
+  test(`GIVEN defaults THEN EKS runs the target minor ${KUBERNETES_MINOR} on the private subnets`, () => {
+    expect(KUBERNETES_MINOR).toBe('1.35');
+    expect(eks.version).toBe(KUBERNETES_MINOR);
+    expect(eks.vpc_config.subnet_ids).toEqual(base.subnetIds);
+  });
+
+  test('GIVEN defaults THEN the API endpoint is private only', () => {
+    expect(eks.vpc_config.endpoint_private_access).toBe(true);
+    expect(eks.vpc_config.endpoint_public_access).toBe(false);
+    expect(eks.vpc_config.public_access_cidrs).toBeUndefined();
+  });
+
+  test('GIVEN allowPublicEndpoint with CIDRs THEN the public endpoint opens to exactly those', () => {
+    const vpc = one(
+      cluster({ allowPublicEndpoint: ['203.0.113.0/24'] }),
+      'aws_eks_cluster',
+    ).vpc_config;
+    expect(vpc.endpoint_public_access).toBe(true);
+    expect(vpc.endpoint_private_access).toBe(true);
+    expect(vpc.public_access_cidrs).toEqual(['203.0.113.0/24']);
+  });
+
+  test('GIVEN allowPublicEndpoint with 0.0.0.0/0 THEN it fails naming the construct and the fix', () => {
+    expect(() => cluster({ allowPublicEndpoint: ['0.0.0.0/0'] })).toThrow(
+      'test/Cluster: allowPublicEndpoint may not contain 0.0.0.0/0; list the CIDRs that need the API',
+    );
+  });
+
+  test('GIVEN defaults THEN Secrets are envelope-encrypted with a rotating customer key', () => {
+    expect(eks.encryption_config).toEqual({
+      resources: ['secrets'],
+      provider: {
+        key_arn: expect.stringMatching(/^\$\{aws_kms_key\.Cluster_SecretsKey_\w+\.arn\}$/),
+      },
+    });
+    const key = one(json, 'aws_kms_key', 'SecretsKey');
+    expect(key.enable_key_rotation).toBe(true);
+    expect(key.rotation_period_in_days).toBe(365);
+    expect(key.deletion_window_in_days).toBe(30);
+  });
+
+  test('GIVEN defaults THEN all five control-plane log types go to a KMS-encrypted group kept 365 days', () => {
+    expect(eks.enabled_cluster_log_types).toEqual([
+      'api',
+      'audit',
+      'authenticator',
+      'controllerManager',
+      'scheduler',
+    ]);
+    expect(CONTROL_PLANE_LOG_TYPES).toHaveLength(5);
+    const group = one(json, 'aws_cloudwatch_log_group');
+    expect(group.name).toBe('/aws/eks/sandbox/cluster');
+    expect(group.retention_in_days).toBe(365);
+    expect(group.kms_key_id).toMatch(/^\$\{aws_kms_key\.Cluster_LogKey_\w+\.arn\}$/);
+    // Created before the cluster, or EKS creates it unencrypted with no expiry.
+    expect(eks.depends_on).toEqual([
+      expect.stringMatching(/^aws_cloudwatch_log_group\.Cluster_ControlPlaneLogs_/),
+    ]);
+  });
+
+  test('GIVEN a retention under a year THEN it fails', () => {
+    expect(() => cluster({ logRetentionDays: 90 })).toThrow(
+      'test/Cluster: logRetentionDays must be at least 365, got 90',
+    );
+  });
+
+  test('GIVEN defaults THEN authentication is API access entries and the creator gets no admin', () => {
+    expect(eks.access_config).toEqual({
+      authentication_mode: 'API',
+      bootstrap_cluster_creator_admin_permissions: false,
+    });
+    expect(resources(json, 'aws_eks_access_entry')).toEqual({});
+  });
+
+  test('GIVEN clusterAdmins THEN each gets an access entry with the cluster admin policy', () => {
+    const json = cluster({ clusterAdmins: ['arn:aws:iam::123456789012:role/platform'] });
+    expect(one(json, 'aws_eks_access_entry').principal_arn).toBe(
+      'arn:aws:iam::123456789012:role/platform',
+    );
+    const association = one(json, 'aws_eks_access_policy_association');
+    expect(association.policy_arn).toMatch(
+      /^arn:\$\{data\.aws_partition\.\w+\.partition\}:eks::aws:cluster-access-policy\/AmazonEKSClusterAdminPolicy$/,
+    );
+    expect(association.access_scope).toEqual({ type: 'cluster' });
+  });
+
+  test('GIVEN defaults THEN the add-ons are vpc-cni, coredns, kube-proxy, pod identity agent and EBS CSI', () => {
+    const names = Object.values(resources(json, 'aws_eks_addon'))
+      .map((a) => a.addon_name)
+      .sort();
+    expect(names).toEqual([
+      'aws-ebs-csi-driver',
+      'coredns',
+      'eks-pod-identity-agent',
+      'kube-proxy',
+      'vpc-cni',
+    ]);
+  });
+
+  test('GIVEN defaults THEN the VPC CNI enforces NetworkPolicies in strict mode', () => {
+    const cni = one(json, 'aws_eks_addon', 'VpcCni');
+    const values = JSON.parse(cni.configuration_values);
+    expect(values.enableNetworkPolicy).toBe('true');
+    expect(values.env.NETWORK_POLICY_ENFORCING_MODE).toBe('strict');
+    expect(cni.pod_identity_association).toEqual([
+      { role_arn: expect.stringMatching(/VpcCniRole/), service_account: 'aws-node' },
+    ]);
+  });
+
+  test('GIVEN defaults THEN service roles are least privilege: trusted by one service, AWS managed policies, no * on *', () => {
+    const trust = Object.values(resources(json, 'aws_iam_role')).map(
+      (r) => policy(r.assume_role_policy).Statement[0].Principal.Service,
+    );
+    expect(trust.sort()).toEqual([
+      'eks.amazonaws.com',
+      'pods.eks.amazonaws.com',
+      'pods.eks.amazonaws.com',
+    ]);
+    const attached = Object.values(resources(json, 'aws_iam_role_policy_attachment')).map((a) =>
+      a.policy_arn.replace(/^.*:policy\//, ''),
+    );
+    expect(attached.sort()).toEqual([
+      'AmazonEKSClusterPolicy',
+      'AmazonEKS_CNI_Policy',
+      'service-role/AmazonEBSCSIDriverPolicy',
+    ]);
+    for (const doc of allPolicies(json))
+      for (const s of doc.Statement) {
+        const isAccountKeyControl = s.Sid === 'AccountControl';
+        if (!isAccountKeyControl) expect([s.Action, s.Resource]).not.toEqual(['*', '*']);
+      }
+  });
+});

@@ -1,0 +1,134 @@
+import {
+  INTERFACE_ENDPOINTS,
+  SandboxVpc,
+  SandboxVpcProps,
+} from '../../../constructs/aws/sandbox-vpc';
+import { Json, one, policy, resources, synthConstruct } from '../../support/aws';
+
+const base: SandboxVpcProps = {
+  name: 't',
+  region: 'eu-west-2',
+  availabilityZones: ['eu-west-2a', 'eu-west-2b', 'eu-west-2c'],
+  cidr: '10.40.0.0/16',
+};
+const vpc = (props: Partial<SandboxVpcProps> = {}): Json =>
+  synthConstruct((s) => new SandboxVpc(s, 'Network', { ...base, ...props }));
+
+describe('SandboxVpc', () => {
+  const json = vpc();
+
+  test('GIVEN defaults THEN three private subnets, one per zone, with no public IPs', () => {
+    const priv = Object.entries(resources(json, 'aws_subnet')).filter(([id]) =>
+      id.includes('Private'),
+    );
+    expect(priv.map(([, s]) => s.availability_zone)).toEqual(base.availabilityZones);
+    for (const [, s] of priv) {
+      expect(s.map_public_ip_on_launch).toBe(false);
+      expect(s.tags['kubernetes.io/role/internal-elb']).toBe('1');
+    }
+    expect(priv.map(([, s]) => s.cidr_block)).toEqual(
+      [0, 1, 2].map((i) => `\${cidrsubnet("10.40.0.0/16", 3, ${i})}`),
+    );
+  });
+
+  test('GIVEN defaults THEN public subnets exist only to hold one NAT gateway per zone', () => {
+    const pub = Object.entries(resources(json, 'aws_subnet')).filter(([id]) =>
+      id.includes('Public'),
+    );
+    expect(pub).toHaveLength(3);
+    for (const [, s] of pub) expect(s.map_public_ip_on_launch).toBe(false);
+    expect(Object.keys(resources(json, 'aws_nat_gateway'))).toHaveLength(3);
+    expect(Object.keys(resources(json, 'aws_internet_gateway'))).toHaveLength(1);
+    // Each private table routes to the NAT of its own zone.
+    const privateRoutes = Object.entries(resources(json, 'aws_route')).filter(([id]) =>
+      id.includes('PrivateDefault'),
+    );
+    expect(privateRoutes.map(([, r]) => r.nat_gateway_id)).toEqual(
+      Object.keys(resources(json, 'aws_nat_gateway')).map((id) => `\${aws_nat_gateway.${id}.id}`),
+    );
+  });
+
+  test('GIVEN fullyPrivate THEN there is no public subnet, internet gateway, NAT or default route', () => {
+    const json = vpc({ fullyPrivate: true });
+    expect(
+      Object.keys(resources(json, 'aws_subnet')).filter((id) => id.includes('Public')),
+    ).toEqual([]);
+    for (const type of ['aws_internet_gateway', 'aws_nat_gateway', 'aws_eip', 'aws_route'])
+      expect(resources(json, type)).toEqual({});
+    // The endpoints are then the only way out, so they must all still be there.
+    expect(Object.keys(resources(json, 'aws_vpc_endpoint'))).toHaveLength(
+      INTERFACE_ENDPOINTS.length + 1,
+    );
+  });
+
+  test('GIVEN defaults THEN an S3 gateway endpoint serves every private route table', () => {
+    const s3 = one(json, 'aws_vpc_endpoint', 'S3Endpoint');
+    expect(s3.service_name).toBe('com.amazonaws.eu-west-2.s3');
+    expect(s3.vpc_endpoint_type).toBe('Gateway');
+    expect(s3.route_table_ids).toHaveLength(3);
+  });
+
+  test('GIVEN defaults THEN ECR api+dkr, STS, Logs, EC2 and EKS auth interface endpoints exist with private DNS', () => {
+    const interfaces = Object.values(resources(json, 'aws_vpc_endpoint')).filter(
+      (e) => e.vpc_endpoint_type === 'Interface',
+    );
+    const services = interfaces
+      .map((e) => e.service_name.replace('com.amazonaws.eu-west-2.', ''))
+      .sort();
+    expect(services).toEqual(
+      expect.arrayContaining(['ecr.api', 'ecr.dkr', 'sts', 'logs', 'ec2', 'eks-auth']),
+    );
+    for (const e of interfaces) {
+      expect(e.private_dns_enabled).toBe(true);
+      expect(e.subnet_ids).toHaveLength(3);
+    }
+    const sg = one(json, 'aws_security_group', 'EndpointSecurityGroup');
+    expect(sg.ingress).toEqual([
+      expect.objectContaining({
+        from_port: 443,
+        to_port: 443,
+        protocol: 'tcp',
+        cidr_blocks: ['10.40.0.0/16'],
+      }),
+    ]);
+    expect(sg.egress).toEqual([]);
+  });
+
+  test('GIVEN defaults THEN all traffic is flow-logged to a KMS-encrypted group kept a year', () => {
+    const flow = one(json, 'aws_flow_log');
+    expect(flow.traffic_type).toBe('ALL');
+    expect(flow.log_destination_type).toBe('cloud-watch-logs');
+    const group = one(json, 'aws_cloudwatch_log_group', 'FlowLogGroup');
+    expect(group.retention_in_days).toBe(365);
+    expect(group.kms_key_id).toMatch(/^\$\{aws_kms_key\.Network_FlowLogKey_.*\.arn\}$/);
+    const key = one(json, 'aws_kms_key', 'FlowLogKey');
+    expect(key.enable_key_rotation).toBe(true);
+    const service = policy(key.policy).Statement.find((s) => s.Sid === 'ServiceUse');
+    expect(service?.Principal.Service).toEqual(['logs.eu-west-2.amazonaws.com']);
+    // The role may write only to its own log group.
+    const write = policy(one(json, 'aws_iam_role_policy', 'FlowLogPolicy').policy).Statement;
+    expect(write).toEqual([
+      expect.objectContaining({
+        Resource: `\${aws_cloudwatch_log_group.${Object.keys(resources(json, 'aws_cloudwatch_log_group'))[0]}.arn}:*`,
+      }),
+    ]);
+  });
+
+  test('GIVEN defaults THEN the default security group is adopted with no rules (closed)', () => {
+    const sg = one(json, 'aws_default_security_group');
+    expect(sg.ingress).toBeUndefined();
+    expect(sg.egress).toBeUndefined();
+  });
+
+  test('GIVEN two zones THEN it fails naming the construct and the count', () => {
+    expect(() => vpc({ availabilityZones: ['eu-west-2a', 'eu-west-2b'] })).toThrow(
+      'test/Network: availabilityZones must list exactly 3 zones, got 2',
+    );
+  });
+
+  test('GIVEN a flow log retention THEN it is used', () => {
+    expect(
+      one(vpc({ flowLogRetentionDays: 731 }), 'aws_cloudwatch_log_group').retention_in_days,
+    ).toBe(731);
+  });
+});
