@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdktf';
-import { TerraformRulePackAspect } from '../policies/tf/aspect';
+import { TerraformRulePackAspect } from '../constructs/aws/rule-pack-aspect';
 import { formatTerraformReport, TfReport } from '../policies/tf/pack';
 import { parseEnvironment } from './config';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENTS } from './environments';

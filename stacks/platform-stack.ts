@@ -1,5 +1,5 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { S3Backend, TerraformOutput, TerraformStack, dependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ArtifactStore } from '../constructs/aws/artifact-store';
 import { ImageRegistry } from '../constructs/aws/image-registry';
@@ -82,7 +82,10 @@ export class PlatformStack extends TerraformStack {
     });
     // Add-ons that run pods become healthy only once nodes exist.
     for (const name of ['coredns', 'aws-ebs-csi-driver'])
-      this.cluster.addons[name].dependsOn = [this.systemPool.nodeGroup.fqn];
+      this.cluster.addons[name].dependsOn = [
+        ...(this.cluster.addons[name].dependsOn ?? []),
+        dependable(this.systemPool.nodeGroup),
+      ];
     this.registry = new ImageRegistry(this, 'Registry', { name: env.name });
     if (env.threatDetection) this.threatDetection = new ThreatDetection(this, 'ThreatDetection');
 

@@ -7,3 +7,4 @@ export * from './node-groups';
 export * from './artifact-store';
 export * from './image-registry';
 export * from './threat-detection';
+export * from './rule-pack-aspect';

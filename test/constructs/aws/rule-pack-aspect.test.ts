@@ -5,7 +5,10 @@ import { App, TerraformStack, Testing } from 'cdktf';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { acknowledgeTerraformRule, TerraformRulePackAspect } from '../../../policies/tf/aspect';
+import {
+  acknowledgeTerraformRule,
+  TerraformRulePackAspect,
+} from '../../../constructs/aws/rule-pack-aspect';
 import { TfReport } from '../../../policies/tf/pack';
 
 function stackWith(build: (stack: TerraformStack) => void, reports: TfReport[] = []) {

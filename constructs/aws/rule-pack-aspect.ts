@@ -11,7 +11,7 @@ import {
   runTerraformRules,
   TfAcknowledgement,
   TfReport,
-} from './pack';
+} from '../../policies/tf/pack';
 
 const ACK_KEY = 'eval-sandbox:tf-acknowledgements';
 

@@ -1,0 +1,134 @@
+import { INTERFACE_ENDPOINTS } from '../../constructs/aws/sandbox-vpc';
+import { Json, allPolicies, devEnvironment, one, resources, synthPlatform } from '../support/aws';
+
+/** Every statement of every policy document, with the resource type it came from. */
+function statements(json: Json): Json[] {
+  return allPolicies(json).flatMap((doc) => doc.Statement);
+}
+const list = (v: unknown): string[] => (Array.isArray(v) ? v : [v]) as string[];
+
+describe('PlatformStack (dev)', () => {
+  const { json, text } = synthPlatform();
+
+  test('GIVEN defaults THEN state lives in S3, encrypted, with the native lock file', () => {
+    expect(json.terraform.backend).toEqual({
+      s3: {
+        bucket: 'eval-sandbox-terraform-state',
+        key: 'dev/platform.tfstate',
+        region: 'eu-west-2',
+        encrypt: true,
+        use_lockfile: true,
+      },
+    });
+    expect(text).not.toContain('dynamodb_table');
+  });
+
+  test('GIVEN defaults THEN the provider tags everything with the environment', () => {
+    expect(json.provider.aws[0].default_tags).toEqual([
+      { tags: { 'eval-sandbox:environment': 'dev', 'eval-sandbox:managed-by': 'cdktf' } },
+    ]);
+  });
+
+  test('GIVEN defaults THEN no Allow grants every action, and only key policies name every resource', () => {
+    const allows = statements(json).filter((s) => s.Effect === 'Allow');
+    expect(allows.length).toBeGreaterThan(10);
+    for (const s of allows) {
+      expect(list(s.Action)).not.toContain('*');
+      const keyPolicy = list(s.Action).every((a) => a.startsWith('kms:'));
+      if (!keyPolicy) expect(list(s.Resource)).not.toContain('*');
+    }
+  });
+
+  test('GIVEN defaults THEN nodes and the cluster sit on the private subnets', () => {
+    const privateSubnets = Object.keys(resources(json, 'aws_subnet'))
+      .filter((id) => id.includes('Private'))
+      .map((id) => `\${aws_subnet.${id}.id}`);
+    expect(one(json, 'aws_eks_cluster').vpc_config.subnet_ids).toEqual(privateSubnets);
+    for (const group of Object.values(resources(json, 'aws_eks_node_group')))
+      expect(group.subnet_ids).toEqual(privateSubnets);
+  });
+
+  test('GIVEN defaults THEN gVisor nodes install the release from the stack-managed mirror', () => {
+    const userData = Buffer.from(
+      one(json, 'aws_launch_template', 'GvisorPool').user_data,
+      'base64',
+    ).toString();
+    expect(userData).toContain(
+      "MIRROR='s3://eval-sandbox-dev-runsc-mirror/gvisor/20251110/x86_64'",
+    );
+    expect(one(json, 'aws_s3_bucket', 'RunscMirror').bucket).toBe('eval-sandbox-dev-runsc-mirror');
+    // dev ships without sums: its gVisor nodes fail closed until fill-runsc-mirror.sh is run.
+    expect(userData).toContain("RUNSC_SHA512=''");
+  });
+
+  test('GIVEN defaults THEN add-ons that run pods wait for the system pool', () => {
+    const systemPool = Object.keys(resources(json, 'aws_eks_node_group')).find((id) =>
+      id.startsWith('SystemPool'),
+    );
+    for (const id of ['CoreDns', 'EbsCsi'])
+      expect(one(json, 'aws_eks_addon', id).depends_on).toEqual(
+        expect.arrayContaining([`aws_eks_node_group.${systemPool}`]),
+      );
+  });
+
+  test('GIVEN defaults THEN threat detection is on', () => {
+    expect(Object.keys(resources(json, 'aws_guardduty_detector'))).toHaveLength(1);
+  });
+
+  test('GIVEN defaults THEN it exposes the names a deployer needs', () => {
+    expect(Object.keys(json.output).sort()).toEqual([
+      'artifact_bucket',
+      'cluster_name',
+      'image_repository',
+      'runsc_mirror_bucket',
+    ]);
+  });
+
+  test('GIVEN defaults THEN the synthesized stack is unchanged (review the diff when it changes)', () => {
+    expect(json.resource).toMatchSnapshot();
+  });
+});
+
+describe('PlatformStack opt-outs and settings from the environment', () => {
+  test('GIVEN threatDetection: false THEN there is no GuardDuty (the cost opt-out)', () => {
+    const { json } = synthPlatform(devEnvironment({ threatDetection: false }));
+    expect(resources(json, 'aws_guardduty_detector')).toEqual({});
+    expect(resources(json, 'aws_guardduty_detector_feature')).toEqual({});
+  });
+
+  test('GIVEN fullyPrivate THEN no NAT or internet gateway, and every endpoint remains', () => {
+    const { json } = synthPlatform(devEnvironment({ fullyPrivate: true }));
+    expect(resources(json, 'aws_nat_gateway')).toEqual({});
+    expect(resources(json, 'aws_internet_gateway')).toEqual({});
+    expect(Object.keys(resources(json, 'aws_vpc_endpoint'))).toHaveLength(
+      INTERFACE_ENDPOINTS.length + 1,
+    );
+  });
+
+  test('GIVEN allowPublicEndpoint THEN the API is public to those CIDRs only', () => {
+    const { json } = synthPlatform(devEnvironment({ allowPublicEndpoint: ['198.51.100.0/24'] }));
+    expect(one(json, 'aws_eks_cluster').vpc_config).toEqual(
+      expect.objectContaining({
+        endpoint_public_access: true,
+        public_access_cidrs: ['198.51.100.0/24'],
+      }),
+    );
+  });
+
+  test('GIVEN clusterAdmins THEN they get access entries', () => {
+    const arn = 'arn:aws:iam::123456789012:role/platform-admins';
+    const { json } = synthPlatform(devEnvironment({ clusterAdmins: [arn] }));
+    expect(one(json, 'aws_eks_access_entry').principal_arn).toBe(arn);
+  });
+
+  test('GIVEN runsc sums THEN the gVisor user data carries them', () => {
+    const sums = { runscSha512: '1'.repeat(128), shimSha512: '2'.repeat(128) };
+    const env = devEnvironment({ runsc: { ...(devEnvironment().runsc as object), ...sums } });
+    const userData = Buffer.from(
+      one(synthPlatform(env).json, 'aws_launch_template', 'GvisorPool').user_data,
+      'base64',
+    ).toString();
+    expect(userData).toContain(`RUNSC_SHA512='${sums.runscSha512}'`);
+    expect(userData).toContain(`SHIM_SHA512='${sums.shimSha512}'`);
+  });
+});
