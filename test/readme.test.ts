@@ -7,12 +7,31 @@ import { expectSchemaValid, K8sObject } from './support/k8s';
 
 const ROOT = path.resolve(__dirname, '..');
 
-/** The TypeScript blocks of README.md that import the package by name. */
-function readmeExamples(): string[] {
+/** The TypeScript blocks of README.md that import `entry` (the package or one of its entry points). */
+function readmeExamples(entry = 'eval-sandbox'): string[] {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
     .map((m) => m[1])
-    .filter((code) => code.includes("from 'eval-sandbox'"));
+    .filter((code) => code.includes(`from '${entry}'`));
+}
+
+/** Runs a README example as written, from inside the package so `import 'eval-sandbox…'` resolves. */
+function runExample(code: string, env: Record<string, string>) {
+  if (!fs.existsSync(path.join(ROOT, 'lib', 'constructs', 'index.js'))) {
+    throw new Error('lib/ is missing: run `npm run build` first (npm test does it for you)');
+  }
+  const dir = fs.mkdtempSync(path.join(ROOT, 'lib', 'readme-example-'));
+  try {
+    const file = path.join(dir, 'example.ts');
+    fs.writeFileSync(file, code);
+    return spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [file], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('README', () => {
@@ -41,21 +60,9 @@ describe('README', () => {
   test('the library example runs as written, importing the built package by name, and emits valid objects', () => {
     const [example] = readmeExamples();
     expect(example).toBeDefined();
-    if (!fs.existsSync(path.join(ROOT, 'lib', 'constructs', 'index.js'))) {
-      throw new Error('lib/ is missing: run `npm run build` first (npm test does it for you)');
-    }
-    // Inside the package folder so that `import 'eval-sandbox'` resolves through package.json "exports".
-    const dir = fs.mkdtempSync(path.join(ROOT, 'lib', 'readme-example-'));
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-out-'));
     try {
-      const file = path.join(dir, 'example.ts');
-      fs.writeFileSync(file, example);
-      const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-      const r = spawnSync(tsx, [file], {
-        cwd: ROOT,
-        env: { ...process.env, CDK8S_OUTDIR: out },
-        encoding: 'utf8',
-      });
+      const r = runExample(example, { CDK8S_OUTDIR: out });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       const objects = fs
@@ -77,7 +84,30 @@ describe('README', () => {
       );
       expectSchemaValid(objects);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test('the AWS example runs as written through eval-sandbox/aws and synthesizes a stack that passes the rule pack', () => {
+    const [example] = readmeExamples('eval-sandbox/aws');
+    expect(example).toBeDefined();
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-aws-'));
+    try {
+      const r = runExample(example, { CDKTF_OUTDIR: out });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const json = JSON.parse(
+        fs.readFileSync(path.join(out, 'stacks', 'sandbox', 'cdk.tf.json'), 'utf8'),
+      );
+      expect(Object.keys(json.resource)).toEqual(
+        expect.arrayContaining(['aws_vpc', 'aws_eks_cluster', 'aws_flow_log']),
+      );
+      expect(Object.values(json.resource.aws_eks_cluster)[0]).toEqual(
+        expect.objectContaining({
+          access_config: expect.objectContaining({ authentication_mode: 'API' }),
+        }),
+      );
+    } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
   }, 60_000);

@@ -4,6 +4,10 @@
 #
 #   scripts/aws/fill-runsc-mirror.sh RELEASE BUCKET
 #   scripts/aws/fill-runsc-mirror.sh 20251110 eval-sandbox-prod-runsc-mirror
+#   scripts/aws/fill-runsc-mirror.sh 20251110 -     # verify and print the sums only, upload nothing
+#
+# The sums depend on the release only, so the "-" form gives an environment its sums before its
+# stack (and so its mirror bucket) exists; fill the bucket after the first apply.
 #
 # Needs: internet access to storage.googleapis.com (gVisor's official release bucket), curl,
 # sha512sum, and AWS credentials that may write to BUCKET (the stack output runsc_mirror_bucket).
@@ -16,13 +20,15 @@
 # longer matches, and nodes refuse it.
 set -euo pipefail
 
-usage() { echo "usage: $0 RELEASE BUCKET   (e.g. $0 20251110 eval-sandbox-prod-runsc-mirror)" >&2; exit 2; }
+usage() { echo "usage: $0 RELEASE BUCKET|-   (e.g. $0 20251110 eval-sandbox-prod-runsc-mirror)" >&2; exit 2; }
 [ "$#" -eq 2 ] || usage
 RELEASE="$1"
 BUCKET="$2"
 ARCH="${ARCH:-x86_64}"
 [[ "$RELEASE" =~ ^[0-9]{8}(\.[0-9]+)?$ ]] || { echo "RELEASE must be a dated gVisor release such as 20251110, got '$RELEASE'" >&2; exit 2; }
-for tool in curl sha512sum aws; do
+tools=(curl sha512sum)
+[ "$BUCKET" = "-" ] || tools+=(aws)
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 1; }
 done
 
@@ -41,15 +47,17 @@ expected="release-$RELEASE"
 [[ "$RELEASE" == *.* ]] || expected="$expected.0"
 ./runsc --version | grep -qx "runsc version $expected" || { echo "runsc does not report $expected" >&2; exit 1; }
 
-for file in runsc containerd-shim-runsc-v1; do
-  aws s3 cp --only-show-errors "$file" "s3://$BUCKET/gvisor/$RELEASE/$ARCH/$file"
-done
+if [ "$BUCKET" != "-" ]; then
+  for file in runsc containerd-shim-runsc-v1; do
+    aws s3 cp --only-show-errors "$file" "s3://$BUCKET/gvisor/$RELEASE/$ARCH/$file"
+  done
+  echo "Uploaded gVisor $RELEASE ($ARCH) to s3://$BUCKET/gvisor/$RELEASE/$ARCH/."
+fi
 
 runsc_sum="$(cut -d' ' -f1 runsc.sha512)"
 shim_sum="$(cut -d' ' -f1 containerd-shim-runsc-v1.sha512)"
 cat <<DONE
-Uploaded gVisor $RELEASE ($ARCH) to s3://$BUCKET/gvisor/$RELEASE/$ARCH/.
-Put these in the environment's runsc block in stacks/environments.ts:
+Verified gVisor $RELEASE ($ARCH). Put these in the environment's runsc block in stacks/environments.ts:
 
       release: '$RELEASE',
       runscSha512: '$runsc_sum',
