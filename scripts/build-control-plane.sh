@@ -14,14 +14,9 @@ set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-v1.35.4}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
-# Outside the clone, so fresh clones on the same machine (CI) reuse the builds.
-TOOLS="${EVAL_SANDBOX_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/eval-sandbox/tools}"
-export GOFLAGS="-mod=mod"
-export CGO_ENABLED=0
-
-command -v go >/dev/null || { echo "go is required (Go 1.25+): install it from your package manager" >&2; exit 1; }
-
-log() { echo "[control-plane] $*" >&2; }
+LOG_PREFIX=control-plane
+# shellcheck source=scripts/go-tools-env.sh
+source "$(dirname "$0")/go-tools-env.sh"
 
 build_kubernetes() {
   local dir="$TOOLS/kubernetes-$K8S_VERSION"

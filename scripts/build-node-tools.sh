@@ -20,13 +20,9 @@ set -euo pipefail
 CONTAINERD_VERSION="${CONTAINERD_VERSION:-v2.4.2}"
 NODEADM_VERSION="${NODEADM_VERSION:-v0.0.0-20240229193347-cfab22a10647}"
 GVISOR_VERSION="${GVISOR_VERSION:-v0.0.0-20260905035102-160fafc42237}"
-TOOLS="${EVAL_SANDBOX_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/eval-sandbox/tools}"
-export GOFLAGS="-mod=mod"
-export CGO_ENABLED=0
-
-command -v go >/dev/null || { echo "go is required (Go 1.25+): install it from your package manager" >&2; exit 1; }
-
-log() { echo "[node-tools] $*" >&2; }
+LOG_PREFIX=node-tools
+# shellcheck source=scripts/go-tools-env.sh
+source "$(dirname "$0")/go-tools-env.sh"
 
 # build NAME DIR PACKAGE@VERSION [OUTPUT-NAME]: go install into DIR unless already there.
 build() {

@@ -88,8 +88,12 @@ describe('shellcheck', () => {
     'shellcheck',
     'apt-get install -y shellcheck (Debian/Ubuntu) or brew install shellcheck',
   );
+  // -x from the repository root: sourced files are followed (their `source=` paths are root-relative).
   const check = (file: string) =>
-    spawnSync(shellcheck, ['--severity=style', '--shell=bash', file], { encoding: 'utf8' });
+    spawnSync(shellcheck, ['--severity=style', '--shell=bash', '-x', file], {
+      encoding: 'utf8',
+      cwd: ROOT,
+    });
 
   test.each([
     ['with sums', options],
