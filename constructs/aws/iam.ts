@@ -1,7 +1,24 @@
-import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
-import { Construct } from 'constructs';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { TerraformStack, Token } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+
+/**
+ * The AWS partition of the stack `scope` is in (`aws`, `aws-cn`, `aws-us-gov`), from the region of
+ * its AWS provider; `aws` when no literal region is set. A literal rather than the
+ * `aws_partition` data source, so scanners can read the managed-policy ARNs built from it.
+ */
+export function partitionOf(scope: IConstruct): string {
+  const region = TerraformStack.of(scope)
+    .node.findAll()
+    .filter((c): c is AwsProvider => c instanceof AwsProvider)
+    .map((p) => p.region)
+    .find((r): r is string => typeof r === 'string' && !Token.isUnresolved(r));
+  if (region?.startsWith('cn-')) return 'aws-cn';
+  if (region?.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
 
 /** A role assumable by one AWS service, with AWS managed policies attached by name. */
 export function serviceRole(
@@ -19,12 +36,11 @@ export function serviceRole(
       Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: extraActions }],
     }),
   });
-  // The partition (aws, aws-cn, aws-us-gov) comes from the provider, so GovCloud and China work.
-  const partition = new DataAwsPartition(scope, `${id}Partition`);
+  const partition = partitionOf(scope);
   managedPolicies.forEach((policy, i) => {
     new IamRolePolicyAttachment(scope, `${id}Policy${i}`, {
       role: role.name,
-      policyArn: `arn:${partition.partition}:iam::aws:policy/${policy}`,
+      policyArn: `arn:${partition}:iam::aws:policy/${policy}`,
     });
   });
   return role;

@@ -1,5 +1,4 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
 import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
 import { EksAddon } from '@cdktf/provider-aws/lib/eks-addon';
@@ -7,7 +6,7 @@ import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
 import { Construct } from 'constructs';
 import { KUBERNETES_MINOR } from '../shared/platform';
 import { CustomerKey } from './customer-key';
-import { serviceRole } from './iam';
+import { partitionOf, serviceRole } from './iam';
 
 /** Every EKS control-plane log type. */
 export const CONTROL_PLANE_LOG_TYPES = [
@@ -116,7 +115,7 @@ export class SandboxCluster extends Construct {
       dependsOn: [this.logGroup],
     });
 
-    const partition = new DataAwsPartition(this, 'Partition');
+    const partition = partitionOf(this);
     (props.clusterAdmins ?? []).forEach((arn, i) => {
       const entry = new EksAccessEntry(this, `Admin${i}`, {
         clusterName: this.cluster.name,
@@ -126,7 +125,7 @@ export class SandboxCluster extends Construct {
       new EksAccessPolicyAssociation(this, `AdminPolicy${i}`, {
         clusterName: this.cluster.name,
         principalArn: entry.principalArn,
-        policyArn: `arn:${partition.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
+        policyArn: `arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
         accessScope: { type: 'cluster' },
       });
     });

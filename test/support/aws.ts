@@ -41,8 +41,13 @@ export function one(json: Json, type: string, idPart = ''): Json {
 
 /** Synthesizes a fresh stack (AWS provider in eu-west-2) after `build` adds constructs to it. */
 export function synthConstruct(build: (stack: TerraformStack) => void): Json {
+  return synthConstructIn('eu-west-2', build);
+}
+
+/** {@link synthConstruct} with the provider in `region`. */
+export function synthConstructIn(region: string, build: (stack: TerraformStack) => void): Json {
   const stack = new TerraformStack(Testing.app(), 'test');
-  new AwsProvider(stack, 'aws', { region: 'eu-west-2' });
+  new AwsProvider(stack, 'aws', { region });
   build(stack);
   return JSON.parse(Testing.synth(stack, true));
 }

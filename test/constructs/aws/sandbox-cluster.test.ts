@@ -4,7 +4,15 @@ import {
   SandboxClusterProps,
 } from '../../../constructs/aws/sandbox-cluster';
 import { KUBERNETES_MINOR } from '../../../constructs/shared/platform';
-import { Json, allPolicies, one, policy, resources, synthConstruct } from '../../support/aws';
+import {
+  Json,
+  allPolicies,
+  one,
+  policy,
+  resources,
+  synthConstruct,
+  synthConstructIn,
+} from '../../support/aws';
 
 const base: SandboxClusterProps = {
   name: 'sandbox',
@@ -98,9 +106,10 @@ describe('SandboxCluster', () => {
       'arn:aws:iam::123456789012:role/platform',
     );
     const association = one(json, 'aws_eks_access_policy_association');
-    expect(association.policy_arn).toMatch(
-      /^arn:\$\{data\.aws_partition\.\w+\.partition\}:eks::aws:cluster-access-policy\/AmazonEKSClusterAdminPolicy$/,
+    expect(association.policy_arn).toBe(
+      'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
     );
+
     expect(association.access_scope).toEqual({ type: 'cluster' });
   });
 
@@ -150,4 +159,31 @@ describe('SandboxCluster', () => {
         if (!isAccountKeyControl) expect([s.Action, s.Resource]).not.toEqual(['*', '*']);
       }
   });
+
+  test.each([
+    ['eu-west-2', 'aws'],
+    ['cn-north-1', 'aws-cn'],
+    ['us-gov-west-1', 'aws-us-gov'],
+  ])(
+    'GIVEN a provider in %s THEN managed-policy ARNs are literal, in partition %s',
+    (region, partition) => {
+      const json = synthConstructIn(
+        region,
+        (s) =>
+          new SandboxCluster(s, 'Cluster', {
+            ...base,
+            region,
+            clusterAdmins: ['arn:aws:iam::123456789012:role/a'],
+          }),
+      );
+      const arns = Object.values(resources(json, 'aws_iam_role_policy_attachment')).map(
+        (a) => a.policy_arn,
+      );
+      expect(arns).toContain(`arn:${partition}:iam::aws:policy/AmazonEKSClusterPolicy`);
+      for (const arn of arns) expect(arn).toMatch(new RegExp(`^arn:${partition}:iam::aws:policy/`));
+      expect(one(json, 'aws_eks_access_policy_association').policy_arn).toBe(
+        `arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
+      );
+    },
+  );
 });
