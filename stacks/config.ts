@@ -141,6 +141,8 @@ export const EnvironmentSchema = z
       }),
     /** GuardDuty EKS audit-log and runtime monitoring. */
     threatDetection: z.boolean(),
+    /** Let `terraform destroy` delete the cluster (EKS deletion protection off). */
+    allowClusterDeletion: z.boolean().default(false),
     state: z
       .object({
         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),

@@ -56,6 +56,7 @@ export class PlatformStack extends TerraformStack {
       subnetIds: privateSubnetIds,
       allowPublicEndpoint: env.allowPublicEndpoint,
       clusterAdmins: env.clusterAdmins,
+      allowClusterDeletion: env.allowClusterDeletion,
     });
     const poolBase = {
       clusterName: this.cluster.cluster.name,

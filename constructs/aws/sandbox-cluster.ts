@@ -44,6 +44,13 @@ export interface SandboxClusterProps {
    */
   readonly clusterAdmins?: string[];
   /**
+   * Let `terraform destroy` (or a replacement) delete the cluster. Costs: one mistaken plan can
+   * remove every running evaluation and its audit trail.
+   *
+   * @default false (EKS deletion protection on)
+   */
+  readonly allowClusterDeletion?: boolean;
+  /**
    * Days the control-plane logs are kept (at least 365).
    *
    * @default 365
@@ -112,6 +119,10 @@ export class SandboxCluster extends Construct {
       encryptionConfig: { resources: ['secrets'], provider: { keyArn: this.secretsKey.arn } },
       accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: false },
       upgradePolicy: { supportType: 'STANDARD' },
+      // The add-ons below are managed; without this EKS would also install unmanaged copies first
+      // (a VPC CNI without network policy enforcement among them).
+      bootstrapSelfManagedAddons: false,
+      deletionProtection: !(props.allowClusterDeletion ?? false),
       dependsOn: [this.logGroup],
     });
 

@@ -115,6 +115,12 @@ describe('PlatformStack opt-outs and settings from the environment', () => {
     );
   });
 
+  test('GIVEN allowClusterDeletion THEN EKS deletion protection is off (on by default)', () => {
+    expect(one(synthPlatform().json, 'aws_eks_cluster').deletion_protection).toBe(true);
+    const { json } = synthPlatform(devEnvironment({ allowClusterDeletion: true }));
+    expect(one(json, 'aws_eks_cluster').deletion_protection).toBe(false);
+  });
+
   test('GIVEN clusterAdmins THEN they get access entries', () => {
     const arn = 'arn:aws:iam::123456789012:role/platform-admins';
     const { json } = synthPlatform(devEnvironment({ clusterAdmins: [arn] }));

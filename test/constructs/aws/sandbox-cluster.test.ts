@@ -113,6 +113,18 @@ describe('SandboxCluster', () => {
     expect(association.access_scope).toEqual({ type: 'cluster' });
   });
 
+  test('GIVEN defaults THEN EKS installs no unmanaged add-ons and the cluster is protected from deletion', () => {
+    expect(eks.bootstrap_self_managed_addons).toBe(false);
+    expect(eks.deletion_protection).toBe(true);
+    expect(eks.upgrade_policy).toEqual({ support_type: 'STANDARD' });
+  });
+
+  test('GIVEN allowClusterDeletion THEN deletion protection is off', () => {
+    expect(
+      one(cluster({ allowClusterDeletion: true }), 'aws_eks_cluster').deletion_protection,
+    ).toBe(false);
+  });
+
   test('GIVEN defaults THEN the add-ons are vpc-cni, coredns, kube-proxy, pod identity agent and EBS CSI', () => {
     const names = Object.values(resources(json, 'aws_eks_addon'))
       .map((a) => a.addon_name)
