@@ -41,3 +41,15 @@ export const INSTANCE_METADATA_CIDRS: readonly string[] = [
  * addresses need no entry: they leave the pod as IPv4 packets and meet the IPv4 rules.
  */
 export const LINK_LOCAL_CIDRS: readonly string[] = ['169.254.0.0/16', 'fe80::/10'];
+
+/**
+ * The PriorityClass of sandbox pods: a low value and `preemptionPolicy: Never`, so an agent never
+ * preempts another tenant. Sandbox pods may name this class or none (SBX-R11).
+ */
+export const SANDBOX_PRIORITY_CLASS = 'eval-sandbox-sandbox';
+
+/**
+ * Every sandbox namespace's name starts with this prefix (enforced by the constructs and by
+ * admission), so a binding anywhere can tell a sandbox's service accounts by their namespace.
+ */
+export const SANDBOX_NAMESPACE_PREFIX = 'sbx-';

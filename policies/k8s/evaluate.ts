@@ -18,6 +18,13 @@ export interface RequestOptions {
   readonly operation?: 'CREATE' | 'UPDATE' | 'DELETE';
   /** The object before an UPDATE or DELETE. */
   readonly oldObject?: KubeObject;
+  /**
+   * The subresource written (`status`, `finalize`, `ephemeralcontainers`, `resize`…); the object is
+   * then the whole parent object, as the API server passes it to admission.
+   *
+   * @default - the main resource
+   */
+  readonly subresource?: string;
   /** @default the platform identity (see {@link DEFAULT_USER}) */
   readonly userInfo?: UserInfo;
   /**
@@ -59,6 +66,8 @@ const KINDS: Record<string, { resource: string; namespaced: boolean }> = {
   ReplicaSet: { resource: 'replicasets', namespaced: true },
   DaemonSet: { resource: 'daemonsets', namespaced: true },
   ReplicationController: { resource: 'replicationcontrollers', namespaced: true },
+  PersistentVolumeClaim: { resource: 'persistentvolumeclaims', namespaced: true },
+  PriorityClass: { resource: 'priorityclasses', namespaced: false },
   Service: { resource: 'services', namespaced: true },
   NetworkPolicy: { resource: 'networkpolicies', namespaced: true },
   Role: { resource: 'roles', namespaced: true },
@@ -145,6 +154,7 @@ export class PolicyEvaluator {
   public evaluate(object: KubeObject, options: RequestOptions = {}): Verdict {
     const operation = options.operation ?? 'CREATE';
     const gvr = resourceOf(object);
+    const subresource = options.subresource ?? '';
     const userInfo = options.userInfo ?? DEFAULT_USER;
     const namespace = gvr.namespaced
       ? (options.namespace ?? object.metadata?.namespace ?? 'sandbox')
@@ -153,6 +163,7 @@ export class PolicyEvaluator {
       operation,
       kind: { group: gvr.group, version: gvr.version, kind: object.kind },
       resource: { group: gvr.group, version: gvr.version, resource: gvr.resource },
+      subResource: subresource,
       name: object.metadata?.name ?? '',
       namespace,
       userInfo: { username: userInfo.username, groups: userInfo.groups },
@@ -163,11 +174,11 @@ export class PolicyEvaluator {
       request,
     };
 
-    const violations: Violation[] = [];
+    const violations: Violation[] = builtInAdmission(object, operation, subresource);
     // Policies that declare the same variables (all workload rules do) share their values.
     const shared = new Map<string, unknown>();
     for (const p of this.policies) {
-      if (!this.matches(p, gvr, operation)) continue;
+      if (!this.matches(p, gvr, subresource, operation)) continue;
       const fail = (message: string) => violations.push({ rule: p.ruleId, message });
       try {
         const variables = new Map<string, unknown>();
@@ -204,13 +215,23 @@ export class PolicyEvaluator {
   private matches(
     p: CompiledPolicy,
     gvr: ReturnType<typeof resourceOf>,
+    subresource: string,
     operation: string,
   ): boolean {
     const rules: KubeObject[] = p.pair.policy.spec.matchConstraints.resourceRules;
+    // As the API server matches: `pods` is the main resource only, `pods/x` one subresource,
+    // `pods/*` every subresource, `*` every main resource, `*/x` that subresource of any.
+    const resourceMatches = (r: string) =>
+      subresource === ''
+        ? r === '*' || r === gvr.resource
+        : r === '*/*' ||
+          r === `${gvr.resource}/${subresource}` ||
+          r === `${gvr.resource}/*` ||
+          r === `*/${subresource}`;
     const resourceMatch = rules.some(
       (r) =>
         (r.apiGroups.includes('*') || r.apiGroups.includes(gvr.group)) &&
-        (r.resources.includes('*') || r.resources.includes(gvr.resource)) &&
+        (r.resources as string[]).some(resourceMatches) &&
         (r.operations.includes('*') || r.operations.includes(operation)),
     );
     if (!resourceMatch) return false;
@@ -218,4 +239,31 @@ export class PolicyEvaluator {
     const selector = p.pair.binding.spec.matchResources?.namespaceSelector;
     return selector === undefined || gvr.namespaced;
   }
+}
+
+/**
+ * The built-in admission plugins whose refusals the pack relies on and that offline evaluation must
+ * reproduce so that `policy check` and the cluster agree. RuntimeClass admission sets a Pod's
+ * `spec.overhead` from its RuntimeClass and refuses a Pod that brings its own (a Pod cannot shrink
+ * the overhead the scheduler and the quota count).
+ */
+export function builtInAdmission(
+  object: KubeObject,
+  operation: string,
+  subresource: string,
+): Violation[] {
+  if (
+    object.kind === 'Pod' &&
+    operation === 'CREATE' &&
+    subresource === '' &&
+    object.spec?.overhead
+  )
+    return [
+      {
+        rule: 'admission:RuntimeClass',
+        message:
+          'spec.overhead: must not be set by the client; RuntimeClass admission fills it in from the RuntimeClass [admission:RuntimeClass]',
+      },
+    ];
+  return [];
 }

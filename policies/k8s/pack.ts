@@ -12,8 +12,9 @@ import {
   SANDBOX_NAMESPACE_LABEL_VALUE,
 } from '../../constructs/shared/labels';
 import { PLATFORM_GROUP } from '../../constructs/shared/platform';
+import { PolicyParameters, resolveParameters } from './parameters';
 import { AdmissionRule, celStringList, RuleVariable } from './rule';
-import { ALL_RULES } from './rules';
+import { ALL_RULES, buildRules } from './rules';
 
 /** Annotation carrying the rule id on each policy. */
 export const RULE_ID_ANNOTATION = `${LABEL_DOMAIN}/rule-id`;
@@ -40,6 +41,12 @@ export interface PolicyPackOptions {
    * @default - none: the default pack
    */
   readonly include?: string[];
+  /**
+   * The bounds the rules enforce (deadlines, grace periods, storage, priority, registries…).
+   *
+   * @default - see {@link PolicyParameters}
+   */
+  readonly parameters?: PolicyParameters;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -59,12 +66,14 @@ export function checkInclude(include: readonly string[] = []): string | undefine
   return `include: unknown rule ${unknown.map((id) => `'${id}'`).join(', ')}; known rules: ${ALL_RULES.map((r) => r.id).join(', ')}`;
 }
 
-/** The rules of the pack for `options`; unknown ids in `include` throw. */
+/** The rules of the pack for `options`; unknown ids in `include` and bad parameters throw. */
 export function selectRules(options: PolicyPackOptions = {}): AdmissionRule[] {
   const problem = checkInclude(options.include);
   if (problem) throw new Error(problem);
   const include = new Set(options.include ?? []);
-  return ALL_RULES.filter((r) => r.enabledByDefault || include.has(r.id));
+  return buildRules(resolveParameters(options.parameters)).filter(
+    (r) => r.enabledByDefault || include.has(r.id),
+  );
 }
 
 /** The CEL that says whether the request comes from the platform identity. */

@@ -8,6 +8,8 @@
 /** How bad it is to let a violation through. */
 export type Severity = 'critical' | 'high' | 'medium';
 
+import type { PolicyParameters, ResolvedParameters } from './parameters';
+
 /** Which requests a rule looks at. */
 export interface RuleMatch {
   /** API groups ('' is core). */
@@ -49,14 +51,23 @@ export interface AdmissionRule {
   readonly match: RuleMatch[];
   /**
    * Where it applies: `sandbox-namespaces` binds with a namespace selector on the sandbox label;
-   * `sandbox-namespace-objects` matches Namespace objects that were sandboxes (match conditions).
+   * `sandbox-namespace-objects` matches Namespace objects that were sandboxes (match conditions);
+   * `cluster` binds everywhere (the rule narrows itself with match conditions).
    */
-  readonly scope: 'sandbox-namespaces' | 'sandbox-namespace-objects';
+  readonly scope: 'sandbox-namespaces' | 'sandbox-namespace-objects' | 'cluster';
   /**
    * The rule refers to `variables.isPlatform`, which the pack defines from the platform identity
    * (groups and users) it is built for.
    */
   readonly needsPlatformIdentity?: boolean;
+  /**
+   * What the rule bounds, in a sentence with the resolved parameter values (for docs/policies.md).
+   *
+   * @default - the rule requires or forbids; it bounds no value
+   */
+  readonly bound?: string;
+  /** The pack parameters the rule's CEL is built from. */
+  readonly parameters?: (keyof PolicyParameters)[];
   /** Conditions (CEL) that must all hold for the rule to be evaluated at all. */
   readonly matchConditions?: RuleVariable[];
   readonly variables?: RuleVariable[];
@@ -72,3 +83,6 @@ export function celString(value: string): string {
 export function celStringList(values: readonly string[]): string {
   return `[${values.map(celString).join(', ')}]`;
 }
+
+/** A rule built from the pack parameters. */
+export type RuleBuilder = (p: ResolvedParameters) => AdmissionRule;

@@ -1,8 +1,9 @@
 /**
  * Every admission rule, in id order. A test checks this list against the rule folders, so a folder
- * cannot be forgotten here.
+ * cannot be forgotten here. Rules whose CEL carries a bound are built from the pack parameters.
  */
-import { AdmissionRule } from './rule';
+import { DEFAULT_PARAMETERS, ResolvedParameters } from './parameters';
+import { AdmissionRule, RuleBuilder } from './rule';
 import { rule as r1 } from './r1-runtime-class/rule';
 import { rule as r2 } from './r2-image-digest/rule';
 import { rule as r3 } from './r3-pod-security-restricted/rule';
@@ -17,7 +18,15 @@ import { rule as b1 } from './b1-sandbox-namespace-labels/rule';
 import { rule as b2 } from './b2-sandbox-rbac/rule';
 import { rule as x1 } from './x1-no-secrets-in-sandbox/rule';
 
-export const ALL_RULES: readonly AdmissionRule[] = [
+const fixed =
+  (rule: AdmissionRule): RuleBuilder =>
+  () =>
+    rule;
+const asBuilder = (r: AdmissionRule | RuleBuilder): RuleBuilder =>
+  typeof r === 'function' ? r : fixed(r);
+
+/** The builders, in id order. */
+export const RULE_BUILDERS: readonly RuleBuilder[] = [
   r1,
   r2,
   r3,
@@ -31,4 +40,12 @@ export const ALL_RULES: readonly AdmissionRule[] = [
   b1,
   b2,
   x1,
-];
+].map(asBuilder);
+
+/** Every rule, built with `parameters`. */
+export function buildRules(parameters: ResolvedParameters = DEFAULT_PARAMETERS): AdmissionRule[] {
+  return RULE_BUILDERS.map((b) => b(parameters));
+}
+
+/** Every rule with the default parameters (docs, tests, rule ids). */
+export const ALL_RULES: readonly AdmissionRule[] = buildRules();

@@ -13,9 +13,17 @@ import { AdmissionRule, celString, RuleMatch, RuleValidation, RuleVariable } fro
 
 const WRITE = ['CREATE', 'UPDATE'] as const;
 
-/** Pods and every kind with a pod template that the pack covers. */
+/**
+ * Pods and every kind with a pod template that the pack covers, on every write that can change a
+ * pod spec: creates, updates, and the subresources that rewrite part of a running pod (ephemeral
+ * containers, in-place resize).
+ */
 export const WORKLOAD_MATCH: RuleMatch[] = [
-  { apiGroups: [''], resources: ['pods', 'pods/ephemeralcontainers'], operations: [...WRITE] },
+  {
+    apiGroups: [''],
+    resources: ['pods', 'pods/ephemeralcontainers', 'pods/resize', 'replicationcontrollers'],
+    operations: [...WRITE],
+  },
   { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], operations: [...WRITE] },
   {
     apiGroups: ['apps'],

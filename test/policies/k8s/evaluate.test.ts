@@ -42,14 +42,33 @@ describe('PolicyEvaluator matching', () => {
     expect(evaluator.evaluate(pod, { operation: 'UPDATE', oldObject: pod }).admitted).toBe(true);
   });
 
-  test('a ReplicationController is not in the pack (its pods are checked when created)', () => {
+  test('a ReplicationController is judged like every other pod template', () => {
     const rc = {
       apiVersion: 'v1',
       kind: 'ReplicationController',
       metadata: { name: 'rc' },
       spec: { template: { spec: { containers: [{ name: 'a', image: 'busybox' }] } } },
     };
-    expect(evaluator.evaluate(rc).admitted).toBe(true);
+    const verdict = evaluator.evaluate(rc);
+    expect(verdict.admitted).toBe(false);
+    expect(verdict.violations.map((v) => v.rule)).toContain('SBX-R1-runtime-class');
+    expect(verdict.violations[0].message).toMatch(/^spec\.template\.spec\.runtimeClassName: /);
+  });
+
+  test('a subresource is matched only by rules that list it', () => {
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: {} };
+    // pods/status is listed by no rule: the pod spec cannot change through it.
+    expect(
+      evaluator.evaluate(pod, { operation: 'UPDATE', oldObject: pod, subresource: 'status' }),
+    ).toEqual({ admitted: true, violations: [] });
+    // pods/ephemeralcontainers is: the whole pod is judged again.
+    expect(
+      evaluator.evaluate(pod, {
+        operation: 'UPDATE',
+        oldObject: pod,
+        subresource: 'ephemeralcontainers',
+      }).admitted,
+    ).toBe(false);
   });
 
   test('a workload breaking several rules gets every violation, in rule order', () => {
