@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { defaultStateDir, localDown, localStatus, localUp } from './local/commands';
-import { runPolicyCheck } from './policy-check';
+import { PolicyCheckOptions, runPolicyCheck } from './policy-check';
 
 /** The version of the installed package, read from its package.json. */
 export function packageVersion(start: string = __dirname): string {
@@ -48,7 +48,17 @@ export function buildProgram(): Command {
       (rule: string, previous: string[]) => [...previous, rule],
       [] as string[],
     )
-    .action((paths: string[], opts: { output: string; include?: string[] }) => {
+    .option(
+      '--as <user>',
+      'judge as this user instead of the platform identity (boundary rules then apply)',
+    )
+    .option(
+      '--group <group>',
+      'a group of the --as user (repeatable; system:authenticated is always added)',
+      (group: string, previous: string[]) => [...previous, group],
+      [] as string[],
+    )
+    .action((paths: string[], opts: PolicyCheckOptions) => {
       process.exitCode = runPolicyCheck(
         paths,
         opts,

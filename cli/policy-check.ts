@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { PolicyEvaluator } from '../policies/k8s/evaluate';
+import { PolicyEvaluator, UserInfo } from '../policies/k8s/evaluate';
 import type { KubeObject } from '../policies/k8s/pack';
 
 /** Input that cannot be read or parsed; names the file. Exit code 2. */
@@ -122,11 +122,18 @@ export function loadFile(file: string): LoadedObject[] {
   return objects;
 }
 
-/** Evaluates loaded objects against the pack (plus the `include`d rules). */
-export function checkObjects(objects: LoadedObject[], include: string[] = []): CheckResult[] {
+/**
+ * Evaluates loaded objects against the pack (plus the `include`d rules), as the platform identity
+ * or as `userInfo`.
+ */
+export function checkObjects(
+  objects: LoadedObject[],
+  include: string[] = [],
+  userInfo?: UserInfo,
+): CheckResult[] {
   const evaluator = PolicyEvaluator.forPack({ include });
   return objects.map(({ file, object }) => {
-    const verdict = evaluator.evaluate(object);
+    const verdict = evaluator.evaluate(object, { userInfo });
     return {
       file,
       kind: object.kind,
@@ -157,6 +164,22 @@ export function formatText(results: CheckResult[]): string {
 export interface PolicyCheckOptions {
   readonly output: string;
   readonly include?: string[];
+  /** Judge as this user (`--as`) instead of the platform identity. */
+  readonly as?: string;
+  /** Groups of the `--as` user (`--group`). */
+  readonly group?: string[];
+}
+
+/** The identity `--as`/`--group` describe, `undefined` for the platform default, or a usage error. */
+export function requestUser(options: PolicyCheckOptions): UserInfo | undefined | string {
+  const groups = options.group ?? [];
+  if (options.as === undefined)
+    return groups.length > 0 ? '--group needs --as: name the user the groups belong to' : undefined;
+  if (options.as.trim() === '') return '--as needs a user name';
+  return {
+    username: options.as,
+    groups: [...new Set([...groups, 'system:authenticated'])],
+  };
 }
 
 /** Runs the command; returns the exit code. Output goes through `write` (stdout) and `error` (stderr). */
@@ -168,6 +191,11 @@ export function runPolicyCheck(
 ): number {
   if (options.output !== 'text' && options.output !== 'json') {
     error(`--output must be text or json, got '${options.output}'`);
+    return 2;
+  }
+  const user = requestUser(options);
+  if (typeof user === 'string') {
+    error(user);
     return 2;
   }
   let objects: LoadedObject[];
@@ -182,7 +210,7 @@ export function runPolicyCheck(
   }
   let results: CheckResult[];
   try {
-    results = checkObjects(objects, options.include);
+    results = checkObjects(objects, options.include, user);
   } catch (err) {
     error(`error: ${(err as Error).message}`);
     return 2;

@@ -4,6 +4,7 @@
  */
 import { CATALOGUE } from './k8s/fixtures/catalogue';
 import { policyName } from './k8s/pack';
+import { DEFAULT_PARAMETERS } from './k8s/parameters';
 import { ALL_RULES } from './k8s/rules';
 import { TF_RULES } from './tf/pack';
 
@@ -22,7 +23,12 @@ export function renderPolicyDocs(): string {
     'Each rule is one `ValidatingAdmissionPolicy` (`admissionregistration.k8s.io/v1`, CEL, `failurePolicy: Fail`)',
     'and one binding. Rules scoped to sandbox namespaces are bound with a namespace selector on',
     '`eval-sandbox.io/sandbox: "true"`. `eval-sandbox policy check` evaluates the same policies offline.',
-    'Fixtures: `policies/k8s/<rule>/good/` (admitted) and `bad/` (refused by that rule alone).',
+    'Fixtures: `policies/k8s/<rule>/good/` (admitted) and `bad/` (refused by that rule alone), and',
+    'request fixtures (updates, deletes, subresource writes, other identities) in `<rule>/fixtures.ts`.',
+    '',
+    'Bounds are pack parameters (`SandboxAdmissionPolicies` prop `parameters`), compiled into the CEL;',
+    'the values below are the defaults. What each rule stops, and what admission cannot, is mapped in',
+    '[threat-model.md](threat-model.md).',
     '',
     '| id | policy | severity | default | applies to | good | bad |',
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -45,7 +51,17 @@ export function renderPolicyDocs(): string {
     );
     lines.push(
       `- **Operations:** ${[...new Set(r.match.flatMap((m) => m.operations))].join(', ')}`,
+      `- **Resources:** ${[...new Set(r.match.flatMap((m) => m.resources))].join(', ')}`,
     );
+    if (r.bound) lines.push(`- **Bound:** ${cell(r.bound)}`);
+    if (r.parameters && r.parameters.length > 0)
+      lines.push(
+        `- **Parameters:** ${r.parameters
+          .map(
+            (name) => `\`${name}\` (default \`${cell(JSON.stringify(DEFAULT_PARAMETERS[name]))}\`)`,
+          )
+          .join(', ')}`,
+      );
     if (!r.enabledByDefault)
       lines.push(`- **Off by default:** include it with \`include: ['${r.id}']\`.`);
   }

@@ -36,6 +36,11 @@ const RESOURCES: Record<string, ResourceInfo> = {
   ClusterRole: { resource: 'clusterroles', namespaced: false },
   ClusterRoleBinding: { resource: 'clusterrolebindings', namespaced: false },
   RuntimeClass: { resource: 'runtimeclasses', namespaced: false },
+  PriorityClass: { resource: 'priorityclasses', namespaced: false },
+  ReplicationController: { resource: 'replicationcontrollers', namespaced: true },
+  Endpoints: { resource: 'endpoints', namespaced: true },
+  EndpointSlice: { resource: 'endpointslices', namespaced: true },
+  PersistentVolumeClaim: { resource: 'persistentvolumeclaims', namespaced: true },
   CustomResourceDefinition: { resource: 'customresourcedefinitions', namespaced: false },
   ValidatingAdmissionPolicy: { resource: 'validatingadmissionpolicies', namespaced: false },
   ValidatingAdmissionPolicyBinding: {

@@ -1,6 +1,3 @@
-import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
@@ -30,7 +27,8 @@ export interface ArtifactStoreProps {
 /**
  * An S3 bucket for evaluation artifacts: versioned, encrypted with a customer key (bucket keys
  * on), a TLS-only bucket policy, public access blocked, lifecycle rules (expiry, old versions,
- * aborted uploads).
+ * aborted uploads). Evaluation results are written under `evaluations/` by the collector's
+ * `ResultCollectorRole`, never by a sandbox (ADR 0003).
  */
 export class ArtifactStore extends Construct {
   public readonly bucket: S3Bucket;
@@ -96,80 +94,6 @@ export class ArtifactStore extends Construct {
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
       ],
-    });
-  }
-}
-
-/** Properties for {@link EvaluatorRole}. */
-export interface EvaluatorRoleProps {
-  readonly name: string;
-  readonly clusterName: string;
-  readonly store: ArtifactStore;
-  /** The sandbox namespace and service account (see SandboxIdentity) that may write. */
-  readonly namespace: string;
-  /**
-   * @default 'evaluator'
-   */
-  readonly serviceAccount?: string;
-}
-
-/**
- * The cloud identity of one sandbox's service account, through EKS Pod Identity: it may write (and
- * read back) objects under its own prefix `<namespace>/` of the artifact bucket, and nothing else.
- */
-export class EvaluatorRole extends Construct {
-  public readonly role: IamRole;
-  public readonly prefix: string;
-
-  constructor(scope: Construct, id: string, props: EvaluatorRoleProps) {
-    super(scope, id);
-    const serviceAccount = props.serviceAccount ?? 'evaluator';
-    this.prefix = `${props.namespace}/`;
-    this.role = new IamRole(this, 'Resource', {
-      name: `${props.name}-${props.namespace}`.slice(0, 64),
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'pods.eks.amazonaws.com' },
-            Action: ['sts:AssumeRole', 'sts:TagSession'],
-          },
-        ],
-      }),
-    });
-    new IamRolePolicy(this, 'Policy', {
-      role: this.role.id,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'OwnPrefix',
-            Effect: 'Allow',
-            Action: ['s3:PutObject', 's3:GetObject'],
-            Resource: `${props.store.bucket.arn}/${this.prefix}*`,
-          },
-          {
-            Sid: 'ListOwnPrefix',
-            Effect: 'Allow',
-            Action: 's3:ListBucket',
-            Resource: props.store.bucket.arn,
-            Condition: { StringLike: { 's3:prefix': [`${this.prefix}*`] } },
-          },
-          {
-            Sid: 'ArtifactKey',
-            Effect: 'Allow',
-            Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-            Resource: props.store.key.arn,
-          },
-        ],
-      }),
-    });
-    new EksPodIdentityAssociation(this, 'Association', {
-      clusterName: props.clusterName,
-      namespace: props.namespace,
-      serviceAccount,
-      roleArn: this.role.arn,
     });
   }
 }

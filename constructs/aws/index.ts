@@ -5,6 +5,7 @@ export * from './sandbox-cluster';
 export * from './gvisor-bootstrap';
 export * from './node-groups';
 export * from './artifact-store';
+export * from './result-collector-role';
 export * from './image-registry';
 export * from './threat-detection';
 export * from './rule-pack-aspect';

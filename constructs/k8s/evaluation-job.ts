@@ -8,7 +8,7 @@ import {
   MODEL_LABEL,
   TASK_LABEL,
 } from '../shared/labels';
-import { GVISOR_RUNTIME_CLASS } from '../shared/platform';
+import { GVISOR_RUNTIME_CLASS, SANDBOX_PRIORITY_CLASS } from '../shared/platform';
 import {
   checkDigestPinnedImage,
   checkDnsLabel,
@@ -17,6 +17,7 @@ import {
   checkLabelValue,
   slugify,
 } from '../shared/validation';
+import { DEFAULT_PARAMETERS } from '../../policies/k8s/parameters';
 import { check, checkCpu, checkSize, sizeKib, standardLabels } from './internal';
 
 /** The name of the evaluation container in every evaluation pod. */
@@ -124,7 +125,8 @@ export interface EvaluationJobOptions {
   readonly scratchPath?: string;
 
   /**
-   * How long the Job may run before Kubernetes kills it (`activeDeadlineSeconds`).
+   * How long the Job may run before Kubernetes kills it (`activeDeadlineSeconds`), at most 24 hours
+   * (the admission pack's default bound, SBX-R7).
    *
    * @default Duration.hours(1)
    */
@@ -139,7 +141,7 @@ export interface EvaluationJobOptions {
   readonly ttlAfterFinished?: Duration;
 
   /**
-   * Retries on pod failures other than the evaluation container's own non-zero exit (which fails
+   * Retries (at most 5, the admission pack's default bound) on pod failures other than the evaluation container's own non-zero exit (which fails
    * the Job at once) and node disruptions (which are retried without counting).
    *
    * @default 0
@@ -305,7 +307,12 @@ export class EvaluationJob extends Construct {
     this.backoffLimit = props.backoffLimit ?? 0;
     check(
       this,
-      checkInteger('activeDeadline (seconds)', this.activeDeadline.toSeconds(), 1, 2_147_483_647),
+      checkInteger(
+        'activeDeadline (seconds)',
+        this.activeDeadline.toSeconds(),
+        1,
+        DEFAULT_PARAMETERS.maxActiveDeadlineSeconds,
+      ),
     );
     check(
       this,
@@ -316,7 +323,7 @@ export class EvaluationJob extends Construct {
         2_147_483_647,
       ),
     );
-    check(this, checkInteger('backoffLimit', this.backoffLimit, 0, 100));
+    check(this, checkInteger('backoffLimit', this.backoffLimit, 0, DEFAULT_PARAMETERS.maxRetries));
 
     this.user = props.user ?? 65532;
     this.group = props.group ?? 65532;
@@ -379,6 +386,8 @@ export class EvaluationJob extends Construct {
     this.resource.addJsonPatch(
       JsonPatch.add('/spec/template/spec/runtimeClassName', GVISOR_RUNTIME_CLASS),
       JsonPatch.add('/spec/template/spec/enableServiceLinks', false),
+      // The low, non-preempting sandbox class (SBX-R11 allows it or none).
+      JsonPatch.add('/spec/template/spec/priorityClassName', SANDBOX_PRIORITY_CLASS),
       JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', {
         type: 'RuntimeDefault',
       }),
@@ -397,6 +406,15 @@ export class EvaluationJob extends Construct {
           },
         ],
       }),
+    );
+    // Results leave through the Kubernetes API (ADR 0003): the evaluation writes them to stdout and
+    // a short summary to /dev/termination-log; if it fails without writing one, the kubelet puts
+    // the tail of its log in the termination message instead.
+    this.resource.addJsonPatch(
+      JsonPatch.add(
+        '/spec/template/spec/containers/0/terminationMessagePolicy',
+        'FallbackToLogsOnError',
+      ),
     );
   }
 }

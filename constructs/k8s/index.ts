@@ -6,3 +6,4 @@ export * from './evaluator-rbac';
 export * from './evaluation-job';
 export * from './evaluation-sandbox';
 export * from './sandbox-admission-policies';
+export * from './sandbox-priority-class';

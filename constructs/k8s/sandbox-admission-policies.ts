@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { buildPolicyPack, checkInclude, PolicyPair } from '../../policies/k8s/pack';
+import { parameterProblems, PolicyParameters } from '../../policies/k8s/parameters';
 import { PLATFORM_GROUP } from '../shared/platform';
 import { check } from './internal';
 
@@ -30,6 +31,15 @@ export interface SandboxAdmissionPoliciesProps {
    * @default - none: the default pack
    */
   readonly include?: string[];
+
+  /**
+   * The bounds the rules enforce: longest deadline and grace period, retries, storage, the sandbox
+   * PriorityClass, allowed registries, the cluster DNS peer, the sandbox namespace prefix. They are
+   * compiled into the policies' CEL (no parameter object exists in the cluster to be edited).
+   *
+   * @default - see PolicyParameters: 24 h deadline, 30 s grace, 5 retries, 20Gi, any registry …
+   */
+  readonly parameters?: PolicyParameters;
 }
 
 /**
@@ -57,10 +67,13 @@ export class SandboxAdmissionPolicies extends Construct {
       );
     }
     check(this, checkInclude(props.include));
+    const problems = parameterProblems(props.parameters);
+    if (problems.length > 0) check(this, problems.join('; '));
     this.pairs = buildPolicyPack({
       platformGroups: groups,
       platformUsers: users,
       include: props.include,
+      parameters: props.parameters,
     });
     this.policies = this.pairs.map(
       (p) => new ApiObject(this, `${p.rule.id}-Policy`, p.policy as never),

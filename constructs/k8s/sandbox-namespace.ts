@@ -12,6 +12,8 @@ import {
   AUDITOR_CLUSTER_ROLE,
   POD_SECURITY_VERSION,
   RUNNER_CLUSTER_ROLE,
+  SANDBOX_NAMESPACE_PREFIX,
+  SANDBOX_PRIORITY_CLASS,
 } from '../shared/platform';
 import {
   checkDnsLabel,
@@ -63,6 +65,23 @@ export interface SandboxNamespaceOptions {
    * @default 10
    */
   readonly quotaPods?: number;
+
+  /**
+   * Total storage all PersistentVolumeClaims of the sandbox may request (`requests.storage`),
+   * generic ephemeral volumes included. With a CSI driver installed a claim is a real, billed
+   * volume, so there is none unless you opt in (with {@link quotaPersistentVolumeClaims}).
+   *
+   * @default Size.gibibytes(0) - no claims
+   */
+  readonly quotaStorage?: Size;
+
+  /**
+   * How many PersistentVolumeClaims may exist in the sandbox at once (generic ephemeral volumes
+   * create one each). Zero exactly when {@link quotaStorage} is zero.
+   *
+   * @default 0
+   */
+  readonly quotaPersistentVolumeClaims?: number;
 
   /**
    * CPU request and limit given to a container that sets none (LimitRange default).
@@ -120,7 +139,11 @@ export interface SandboxNamespaceOptions {
  * Properties for {@link SandboxNamespace}.
  */
 export interface SandboxNamespaceProps extends SandboxNamespaceOptions {
-  /** Name of the namespace (an RFC 1123 label). */
+  /**
+   * Name of the namespace (an RFC 1123 label) starting with `sbx-`: admission (SBX-B3) refuses a
+   * sandbox namespace without the prefix, which lets bindings anywhere recognise sandbox service
+   * accounts and keeps `kube-system` or `default` from ever becoming a sandbox.
+   */
   readonly name: string;
 }
 
@@ -133,7 +156,8 @@ const RESERVED_LABELS = new Set<string>([
 /**
  * A namespace per sandbox, closed by default: Pod Security Admission `restricted` (enforce, audit,
  * warn, pinned version), a ResourceQuota and LimitRange covering CPU, memory, ephemeral storage and
- * pod count (and no NodePort or LoadBalancer Services), and NetworkPolicies that deny all ingress
+ * pod count (and no NodePort or LoadBalancer Services, no PersistentVolumeClaims unless opted in),
+ * and NetworkPolicies that deny all ingress
  * and egress except DNS to the cluster DNS. Egress is opened only with `allowEgressTo()`.
  */
 export class SandboxNamespace extends Construct {
@@ -149,6 +173,10 @@ export class SandboxNamespace extends Construct {
   public readonly quotaEphemeralStorage: Size;
   /** Quota: pod count. */
   public readonly quotaPods: number;
+  /** Quota: total storage requested by PersistentVolumeClaims. */
+  public readonly quotaStorage: Size;
+  /** Quota: PersistentVolumeClaim count. */
+  public readonly quotaPersistentVolumeClaims: number;
   /** LimitRange: container CPU default. */
   public readonly defaultContainerCpu: kplus.Cpu;
   /** LimitRange: container memory default. */
@@ -159,6 +187,11 @@ export class SandboxNamespace extends Construct {
   public readonly resource: kplus.k8s.KubeNamespace;
   /** The ResourceQuota. */
   public readonly resourceQuota: kplus.k8s.KubeResourceQuota;
+  /**
+   * A quota of zero pods for every PriorityClass but the sandbox one: the second layer under
+   * admission rule SBX-R11 (pods without a class are not in its scope).
+   */
+  public readonly priorityQuota: kplus.k8s.KubeResourceQuota;
   /** The LimitRange. */
   public readonly limitRange: kplus.k8s.KubeLimitRange;
   /** The default-deny NetworkPolicy (ingress and egress). */
@@ -173,6 +206,13 @@ export class SandboxNamespace extends Construct {
     super(scope, id);
     this.name = props.name;
     check(this, checkDnsLabel('name', this.name));
+    if (!this.name.startsWith(SANDBOX_NAMESPACE_PREFIX) || this.name === SANDBOX_NAMESPACE_PREFIX) {
+      check(
+        this,
+        `name '${this.name}' must start with '${SANDBOX_NAMESPACE_PREFIX}' (for example '${SANDBOX_NAMESPACE_PREFIX}${this.name.replace(/^sbx-?/, '') || 'run-1'}'): ` +
+          'admission refuses sandbox namespaces without the prefix, and kube-system, default or a team namespace must never become a sandbox',
+      );
+    }
 
     this.podSecurityVersion = props.podSecurityVersion ?? POD_SECURITY_VERSION;
     if (!/^v1\.[0-9]+$/.test(this.podSecurityVersion)) {
@@ -187,6 +227,8 @@ export class SandboxNamespace extends Construct {
     this.quotaMemory = props.quotaMemory ?? Size.gibibytes(8);
     this.quotaEphemeralStorage = props.quotaEphemeralStorage ?? Size.gibibytes(20);
     this.quotaPods = props.quotaPods ?? 10;
+    this.quotaStorage = props.quotaStorage ?? Size.gibibytes(0);
+    this.quotaPersistentVolumeClaims = props.quotaPersistentVolumeClaims ?? 0;
     this.defaultContainerCpu = props.defaultContainerCpu ?? kplus.Cpu.units(1);
     this.defaultContainerMemory = props.defaultContainerMemory ?? Size.gibibytes(2);
     this.defaultContainerEphemeralStorage =
@@ -195,6 +237,7 @@ export class SandboxNamespace extends Construct {
     check(this, checkSize('quotaMemory', this.quotaMemory));
     check(this, checkSize('quotaEphemeralStorage', this.quotaEphemeralStorage));
     check(this, checkInteger('quotaPods', this.quotaPods, 1, 1000));
+    this.checkClaimQuota();
     check(this, checkCpu('defaultContainerCpu', this.defaultContainerCpu));
     check(this, checkSize('defaultContainerMemory', this.defaultContainerMemory));
     check(
@@ -276,6 +319,8 @@ export class SandboxNamespace extends Construct {
           'requests.ephemeral-storage': q(this.quotaEphemeralStorage.asString()),
           'limits.ephemeral-storage': q(this.quotaEphemeralStorage.asString()),
           pods: q(String(this.quotaPods)),
+          'requests.storage': q(this.quotaStorage.asString()),
+          persistentvolumeclaims: q(String(this.quotaPersistentVolumeClaims)),
           'services.nodeports': q('0'),
           'services.loadbalancers': q('0'),
         },
@@ -287,6 +332,24 @@ export class SandboxNamespace extends Construct {
       memory: q(this.defaultContainerMemory.asString()),
       'ephemeral-storage': q(this.defaultContainerEphemeralStorage.asString()),
     };
+    this.priorityQuota = new kplus.k8s.KubeResourceQuota(this, 'PriorityQuota', {
+      metadata: {
+        name: 'sandbox-priority-quota',
+        namespace: this.name,
+        labels: standardLabels('sandbox'),
+      },
+      spec: {
+        hard: { pods: q('0') },
+        // Both expressions must match: pods that name a class, and a class other than the sandbox one.
+        scopeSelector: {
+          matchExpressions: [
+            { scopeName: 'PriorityClass', operator: 'Exists' },
+            { scopeName: 'PriorityClass', operator: 'NotIn', values: [SANDBOX_PRIORITY_CLASS] },
+          ],
+        },
+      },
+    });
+
     this.limitRange = new kplus.k8s.KubeLimitRange(this, 'Limits', {
       metadata: { name: 'sandbox-limits', namespace: this.name, labels: standardLabels('sandbox') },
       spec: {
@@ -333,7 +396,13 @@ export class SandboxNamespace extends Construct {
     });
 
     // Everything in the namespace is created after it (kubectl apply -f and GitOps tools follow this order).
-    for (const obj of [this.resourceQuota, this.limitRange, this.denyAllPolicy, this.dnsPolicy]) {
+    for (const obj of [
+      this.resourceQuota,
+      this.priorityQuota,
+      this.limitRange,
+      this.denyAllPolicy,
+      this.dnsPolicy,
+    ]) {
       obj.node.addDependency(this.resource);
     }
 
@@ -407,6 +476,31 @@ export class SandboxNamespace extends Construct {
     binding.node.addDependency(this.resource);
     this.bindings.set(key, binding);
     return binding;
+  }
+
+  /** Claim storage and claim count: valid, and both zero or both positive. */
+  private checkClaimQuota(): void {
+    // Before any conversion: cdk8s throws a plain error on NaN or Infinity.
+    if (!/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei)$/.test(this.quotaStorage.asString())) {
+      check(
+        this,
+        `quotaStorage must be a size; got '${this.quotaStorage.asString()}' (use Size.gibibytes(0) for no claims, or Size.gibibytes(20))`,
+      );
+    }
+    const kib = sizeKib(this.quotaStorage);
+    check(
+      this,
+      checkInteger('quotaPersistentVolumeClaims', this.quotaPersistentVolumeClaims, 0, 1000),
+    );
+    const hasStorage = kib > 0;
+    const hasClaims = this.quotaPersistentVolumeClaims > 0;
+    if (hasStorage !== hasClaims) {
+      check(
+        this,
+        `quotaStorage (${this.quotaStorage.asString()}) and quotaPersistentVolumeClaims (${this.quotaPersistentVolumeClaims}) must both be zero (no claims) or both positive: ` +
+          'a claim needs storage and storage needs a claim; set both',
+      );
+    }
   }
 
   private checkFits(field: string, value: number, quotaField: string, quota: number): void {

@@ -4,32 +4,77 @@
 import * as ipaddr from 'ipaddr.js';
 import { INSTANCE_METADATA_CIDRS, LINK_LOCAL_CIDRS } from './platform';
 
-type Parsed = { readonly address: ipaddr.IPv4 | ipaddr.IPv6; readonly bits: number };
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+type Parsed = { readonly address: Address; readonly bits: number };
+
+const DECIMAL = '(0|[1-9][0-9]{0,2})';
+const IPV4 = new RegExp(`^${DECIMAL}(\\.${DECIMAL}){3}$`);
+
+function strictIpv4(text: string): ipaddr.IPv4 | undefined {
+  if (!IPV4.test(text)) return undefined;
+  const octets = text.split('.').map(Number);
+  return octets.every((o) => o <= 255) ? new ipaddr.IPv4(octets) : undefined;
+}
 
 /**
- * An IP address in the strict textual forms Kubernetes accepts: four decimal octets without
- * leading zeros for IPv4 (ipaddr.js alone also takes `1.2.3` or `0x1.2.3.4`), or IPv6 without a zone.
+ * Parses an IP address in the strict textual forms net/netip's ParseAddr accepts (the API server's
+ * CEL `ip()` and Kubernetes' strict validation): four decimal octets without leading zeros for IPv4
+ * (ipaddr.js alone also takes `1.2.3` or `0x1.2.3.4`); IPv6 without a zone, where a trailing dotted
+ * IPv4 stands for the last two groups (ipaddr.js alone reads `::1.2.3.4` as `::ffff:1.2.3.4`).
  */
+export function parseStrictIp(text: string): Address | undefined {
+  if (!text.includes(':')) return strictIpv4(text);
+  let v6 = text;
+  const last = text.lastIndexOf(':');
+  if (text.slice(last + 1).includes('.')) {
+    const v4 = strictIpv4(text.slice(last + 1));
+    if (!v4) return undefined;
+    const [a, b, c, d] = v4.octets;
+    v6 = `${text.slice(0, last + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  if (!/^[0-9a-fA-F:]+$/.test(v6) || !ipaddr.IPv6.isValid(v6)) return undefined;
+  return ipaddr.IPv6.parse(v6);
+}
+
+/** An IP address in the strict textual forms Kubernetes accepts (see {@link parseStrictIp}). */
 export function isStrictIp(text: string): boolean {
-  if (text.includes(':')) return !text.includes('%') && ipaddr.IPv6.isValid(text);
-  return ipaddr.IPv4.isValidFourPartDecimal(text) && !/(^|\.)0\d/.test(text);
+  return parseStrictIp(text) !== undefined;
+}
+
+/**
+ * Parses a CIDR as net/netip's ParsePrefix does (the API server's CEL `cidr()`): a strict IP, then a
+ * prefix length in decimal without leading zeros that fits the family. Host bits may be set.
+ */
+export function parseStrictCidr(text: string): [Address, number] | undefined {
+  const slash = text.indexOf('/');
+  if (slash <= 0 || !new RegExp(`^${DECIMAL}$`).test(text.slice(slash + 1))) return undefined;
+  const address = parseStrictIp(text.slice(0, slash));
+  const bits = Number(text.slice(slash + 1));
+  if (!address || bits > (address.kind() === 'ipv4' ? 32 : 128)) return undefined;
+  return [address, bits];
 }
 
 /** A CIDR whose address part is a strict IP and whose prefix length fits the family. */
 export function isStrictCidr(text: string): boolean {
-  const slash = text.indexOf('/');
-  return (
-    slash > 0 &&
-    isStrictIp(text.slice(0, slash)) &&
-    /^\d{1,3}$/.test(text.slice(slash + 1)) &&
-    ipaddr.isValidCIDR(text)
+  return parseStrictCidr(text) !== undefined;
+}
+
+/** `address` with every bit after the first `bits` cleared: the network address. */
+export function networkAddress(address: Address, bits: number): Address {
+  const keep = (i: number) => Math.max(0, Math.min(8, bits - i * 8));
+  return ipaddr.fromByteArray(
+    address.toByteArray().map((b, i) => b & ((0xff << (8 - keep(i))) & 0xff)),
   );
 }
 
+/** An IPv6 address in ::ffff:0:0/96, which the API server's CEL refuses in `ip()` and `cidr()`. */
+export function isIpv4Mapped(address: Address): boolean {
+  return address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress();
+}
+
 function parse(cidr: string): Parsed | undefined {
-  if (!isStrictCidr(cidr)) return undefined;
-  const [address, bits] = ipaddr.parseCIDR(cidr);
-  return { address, bits };
+  const parsed = parseStrictCidr(cidr);
+  return parsed && { address: parsed[0], bits: parsed[1] };
 }
 
 /** `inner` lies entirely inside `outer` (same family, longer or equal prefix, same network bits). */
@@ -75,11 +120,18 @@ export function planEgressCidr(field: string, cidr: string): EgressCidrPlan {
       problem: `${field} '${cidr}' is not a CIDR; use 'a.b.c.d/n' or an IPv6 'prefix/n'`,
     };
   }
-  const network = ipaddr.parse(
-    parsed.address.kind() === 'ipv4'
-      ? ipaddr.IPv4.networkAddressFromCIDR(cidr).toString()
-      : ipaddr.IPv6.networkAddressFromCIDR(cidr).toString(),
-  );
+  if (isIpv4Mapped(parsed.address)) {
+    const v4 = (parsed.address as ipaddr.IPv6).toIPv4Address().toString();
+    const hint = parsed.bits >= 96 ? ` ('${v4}/${parsed.bits - 96}')` : '';
+    return {
+      cidr,
+      except: [],
+      problem:
+        `${field} '${cidr}' is an IPv4-mapped IPv6 range, which Kubernetes CEL refuses and network ` +
+        `plugins read differently; write it as an IPv4 range${hint}`,
+    };
+  }
+  const network = networkAddress(parsed.address, parsed.bits);
   const canonical: Parsed = { address: network, bits: parsed.bits };
   if (network.toNormalizedString() !== parsed.address.toNormalizedString()) {
     return {

@@ -5,6 +5,10 @@
 import { PLATFORM_GROUP } from '../../constructs/shared/platform';
 import { compile, Compiled, toCel } from './cel';
 import { buildPolicyPack, KubeObject, PolicyPackOptions, PolicyPair } from './pack';
+import { DEFAULT_PARAMETERS, resolveParameters } from './parameters';
+
+/** The namespace objects without one are judged in: a sandbox namespace. */
+export const DEFAULT_NAMESPACE = 'sbx-policy-check';
 
 /** Who sends the request. */
 export interface UserInfo {
@@ -28,9 +32,10 @@ export interface RequestOptions {
   /** @default the platform identity (see {@link DEFAULT_USER}) */
   readonly userInfo?: UserInfo;
   /**
-   * The namespace the object is created in; it is treated as a sandbox namespace.
+   * The namespace the object is written in. It is a sandbox namespace when its name starts with the
+   * sandbox prefix (SBX-B3 makes every sandbox namespace carry it), as on the cluster.
    *
-   * @default - the object's own namespace, else 'sandbox'
+   * @default - the object's own namespace, else {@link DEFAULT_NAMESPACE} (a sandbox)
    */
   readonly namespace?: string;
 }
@@ -68,6 +73,8 @@ const KINDS: Record<string, { resource: string; namespaced: boolean }> = {
   ReplicationController: { resource: 'replicationcontrollers', namespaced: true },
   PersistentVolumeClaim: { resource: 'persistentvolumeclaims', namespaced: true },
   PriorityClass: { resource: 'priorityclasses', namespaced: false },
+  Endpoints: { resource: 'endpoints', namespaced: true },
+  EndpointSlice: { resource: 'endpointslices', namespaced: true },
   Service: { resource: 'services', namespaced: true },
   NetworkPolicy: { resource: 'networkpolicies', namespaced: true },
   Role: { resource: 'roles', namespaced: true },
@@ -121,12 +128,20 @@ interface CompiledPolicy {
 export class PolicyEvaluator {
   /** The evaluator for the pack built with `options`. */
   public static forPack(options: PolicyPackOptions = {}): PolicyEvaluator {
-    return new PolicyEvaluator(buildPolicyPack(options));
+    const prefix = resolveParameters(options.parameters).sandboxNamespacePrefix;
+    return new PolicyEvaluator(buildPolicyPack(options), prefix);
   }
 
   private readonly policies: CompiledPolicy[];
 
-  constructor(pairs: PolicyPair[]) {
+  /**
+   * @param pairs the policies and bindings to evaluate
+   * @param sandboxNamespacePrefix how sandbox namespaces are named (the pack parameter)
+   */
+  constructor(
+    pairs: PolicyPair[],
+    private readonly sandboxNamespacePrefix: string = DEFAULT_PARAMETERS.sandboxNamespacePrefix,
+  ) {
     this.policies = pairs.map((pair) => {
       const spec = pair.policy.spec;
       return {
@@ -157,7 +172,7 @@ export class PolicyEvaluator {
     const subresource = options.subresource ?? '';
     const userInfo = options.userInfo ?? DEFAULT_USER;
     const namespace = gvr.namespaced
-      ? (options.namespace ?? object.metadata?.namespace ?? 'sandbox')
+      ? (options.namespace ?? object.metadata?.namespace ?? DEFAULT_NAMESPACE)
       : '';
     const request = toCel({
       operation,
@@ -178,7 +193,7 @@ export class PolicyEvaluator {
     // Policies that declare the same variables (all workload rules do) share their values.
     const shared = new Map<string, unknown>();
     for (const p of this.policies) {
-      if (!this.matches(p, gvr, subresource, operation)) continue;
+      if (!this.matches(p, gvr, subresource, operation, namespace)) continue;
       const fail = (message: string) => violations.push({ rule: p.ruleId, message });
       try {
         const variables = new Map<string, unknown>();
@@ -217,6 +232,7 @@ export class PolicyEvaluator {
     gvr: ReturnType<typeof resourceOf>,
     subresource: string,
     operation: string,
+    namespace: string,
   ): boolean {
     const rules: KubeObject[] = p.pair.policy.spec.matchConstraints.resourceRules;
     // As the API server matches: `pods` is the main resource only, `pods/x` one subresource,
@@ -237,7 +253,10 @@ export class PolicyEvaluator {
     if (!resourceMatch) return false;
     // Bound to sandbox namespaces: offline, every namespaced object is in one.
     const selector = p.pair.binding.spec.matchResources?.namespaceSelector;
-    return selector === undefined || gvr.namespaced;
+    return (
+      selector === undefined ||
+      (gvr.namespaced && namespace.startsWith(this.sandboxNamespacePrefix))
+    );
   }
 }
 

@@ -116,6 +116,9 @@ export const DEFAULT_SYSTEM_CONTROLLERS: readonly string[] = [
   'system:serviceaccount:kube-system:statefulset-controller',
   'system:serviceaccount:kube-system:namespace-controller',
   'system:serviceaccount:kube-system:generic-garbage-collector',
+  'system:serviceaccount:kube-system:endpoint-controller',
+  'system:serviceaccount:kube-system:endpointslice-controller',
+  'system:serviceaccount:kube-system:endpointslicemirroring-controller',
 ];
 
 export const DEFAULT_PARAMETERS: ResolvedParameters = {

@@ -16,6 +16,15 @@ import { rule as r9 } from './r9-no-exposed-services/rule';
 import { rule as r10 } from './r10-no-metadata-egress/rule';
 import { rule as b1 } from './b1-sandbox-namespace-labels/rule';
 import { rule as b2 } from './b2-sandbox-rbac/rule';
+import { rule as b3 } from './b3-sandbox-namespace-shape/rule';
+import { rule as b4 } from './b4-sandbox-subject-bindings/rule';
+import { rule as r11 } from './r11-priority-class/rule';
+import { rule as r12 } from './r12-volumes/rule';
+import { rule as r13 } from './r13-network-peers/rule';
+import { rule as r14 } from './r14-no-ephemeral-containers/rule';
+import { rule as r15 } from './r15-scheduling-isolation/rule';
+import { rule as r16 } from './r16-no-token-secrets/rule';
+import { rule as r17 } from './r17-claim-size/rule';
 import { rule as x1 } from './x1-no-secrets-in-sandbox/rule';
 
 const fixed =
@@ -37,8 +46,17 @@ export const RULE_BUILDERS: readonly RuleBuilder[] = [
   r8,
   r9,
   r10,
+  r11,
+  r12,
+  r13,
+  r14,
+  r15,
+  r16,
+  r17,
   b1,
   b2,
+  b3,
+  b4,
   x1,
 ].map(asBuilder);
 

@@ -33,10 +33,11 @@ describe('charts', () => {
     expect(fs.readdirSync(out).sort()).toEqual(files);
   });
 
-  test('the platform chart holds the RuntimeClass, the two ClusterRoles and the default policy pack', () => {
+  test('the platform chart holds the RuntimeClass, the PriorityClass, the two ClusterRoles and the default policy pack', () => {
     const objects = readObjects(out, 'platform.k8s.yaml');
-    expect(objects.slice(0, 3).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+    expect(objects.slice(0, 4).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'RuntimeClass/gvisor',
+      'PriorityClass/eval-sandbox-sandbox',
       'ClusterRole/eval-sandbox:runner',
       'ClusterRole/eval-sandbox:auditor',
     ]);

@@ -173,6 +173,49 @@ describe('eval-sandbox policy check', () => {
     expect(r.stdout).toBe('');
   });
 
+  test('GIVEN --as THEN boundary rules judge that user; without it the platform identity is used', () => {
+    const dir = tmpDir();
+    const file = write(
+      dir,
+      'quota.yaml',
+      stringify({
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: { name: 'more', namespace: 'sbx-1' },
+        spec: { hard: { pods: '100' } },
+      }),
+    );
+    expect(check(file).status).toBe(0);
+    const asRunner = check('--as', 'runner', '--group', 'eval-runners', file);
+    expect(asRunner.status).toBe(1);
+    expect(asRunner.stdout).toContain(
+      '  - kind: ResourceQuota in a sandbox namespace may only be written by the platform identity [SBX-B2-sandbox-rbac]',
+    );
+    // A group of the platform identity makes the user the platform again.
+    expect(check('--as', 'alice', '--group', 'eval-sandbox:platform', file).status).toBe(0);
+  });
+
+  test('GIVEN a namespace outside the sandbox prefix THEN sandbox-scoped rules do not apply, as on the cluster', () => {
+    const dir = tmpDir();
+    const pod = badPod();
+    pod.metadata.namespace = 'team-a';
+    const file = write(dir, 'pod.yaml', stringify(pod));
+    expect(check(file).status).toBe(0);
+    pod.metadata.namespace = 'sbx-team-a';
+    write(dir, 'pod.yaml', stringify(pod));
+    expect(check(file).status).toBe(1);
+  });
+
+  test('GIVEN --group without --as, or an empty --as THEN exit 2 with the fix', () => {
+    const file = write(tmpDir(), 'ok.yaml', COMPLIANT);
+    const r = check('--group', 'x', file);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('--group needs --as: name the user the groups belong to\n');
+    const empty = check('--as', '', file);
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toBe('--as needs a user name\n');
+  });
+
   test('GIVEN a bad --output THEN exit 2', () => {
     const r = check('--output', 'xml', 'dist');
     expect(r.status).toBe(2);

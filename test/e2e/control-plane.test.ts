@@ -8,9 +8,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { ControlPlane } from '../../cli/local/control-plane';
-import { KubeClient, KubeObject } from '../../cli/local/kube-client';
+import { collectionPath, KubeClient, KubeObject } from '../../cli/local/kube-client';
 import { PolicyEvaluator } from '../../policies/k8s/evaluate';
-import { EXPECT_ANNOTATION } from '../../policies/k8s/fixtures/catalogue';
+import {
+  EXPECT_ANNOTATION,
+  IDENTITIES,
+  REQUEST_FIXTURES,
+  requestOptions,
+  ruleFolder,
+} from '../../policies/k8s/fixtures/catalogue';
 import { workload } from '../../policies/k8s/fixtures/workloads';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -63,6 +69,8 @@ beforeAll(async () => {
       [RUNNER]: ['system:serviceaccounts', 'system:authenticated'],
       [AUDITOR]: ['eval-auditors'],
       [MALLORY]: [],
+      [IDENTITIES.attacker.username]: IDENTITIES.attacker.groups,
+      [IDENTITIES.controller.username]: IDENTITIES.controller.groups,
     },
   });
   admin = plane.admin();
@@ -209,6 +217,112 @@ describe('the attack catalogue, judged by the real admission chain', () => {
       );
     expect(disagreements).toEqual([]);
     expect(files.length).toBeGreaterThanOrEqual(60);
+  }, 300_000);
+});
+
+describe('request fixtures (updates, deletes, subresources, other identities) on the real API server', () => {
+  const NS = 'sbx-catalogue';
+  const evaluator = PolicyEvaluator.forPack();
+
+  beforeAll(async () => {
+    // The attacker and the controller get every RBAC right, so admission is the only thing in
+    // their way (a compromised orchestrator with broad RBAC, the controller manager).
+    await applyAll(
+      (['attacker', 'controller'] as const).map((who) => ({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: `test-${who}-cluster-admin` },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: 'cluster-admin',
+        },
+        subjects: [
+          {
+            kind: 'User',
+            name: IDENTITIES[who].username,
+            apiGroup: 'rbac.authorization.k8s.io',
+          },
+        ],
+      })),
+    );
+  });
+
+  /** The object's namespace in the test cluster (fixtures without one go to the catalogue's). */
+  const placed = (o: KubeObject): KubeObject => {
+    const copy = structuredClone(o);
+    delete copy.metadata.annotations;
+    if (
+      collectionPath({ ...copy, metadata: { ...copy.metadata, namespace: NS } }).includes(
+        '/namespaces/',
+      )
+    )
+      copy.metadata.namespace = copy.metadata.namespace ?? NS;
+    return copy;
+  };
+
+  test('every request fixture gets its answer, and policy check agrees with the API server on each', async () => {
+    const problems: string[] = [];
+    const rows: string[] = [];
+    for (const c of REQUEST_FIXTURES) {
+      const r = c.request ?? {};
+      const name = `${ruleFolder(c.rule)}/${c.verdict}/${c.name}`;
+      const client =
+        r.as === undefined || r.as === 'platform' ? admin : plane.client(IDENTITIES[r.as].username);
+      const object = placed(c.object);
+      const itemPath = `${collectionPath(object)}/${object.metadata.name}`;
+      if (r.oldObject) {
+        const created = await admin.apply(placed(r.oldObject));
+        if (created.status >= 300) {
+          problems.push(
+            `${name}: setting up the old object failed: ${created.status} ${created.body.message}`,
+          );
+          continue;
+        }
+      }
+      let res;
+      const operation = r.operation ?? 'CREATE';
+      if (operation === 'CREATE') {
+        res = await client.request('POST', `${collectionPath(object)}?dryRun=All`, object);
+      } else if (operation === 'DELETE') {
+        res = await client.request('DELETE', `${itemPath}?dryRun=All`);
+      } else {
+        const current = (await admin.request('GET', itemPath)).body;
+        let body: KubeObject;
+        if (r.subresource === 'ephemeralcontainers') {
+          body = {
+            ...current,
+            spec: { ...current.spec, ephemeralContainers: object.spec.ephemeralContainers },
+          };
+        } else {
+          body = {
+            ...object,
+            metadata: { ...object.metadata, resourceVersion: current.metadata.resourceVersion },
+          };
+        }
+        const sub = r.subresource ? `/${r.subresource}` : '';
+        res = await client.request('PUT', `${itemPath}${sub}?dryRun=All`, body);
+      }
+      const admitted = res.status < 300;
+      const reason = admitted ? 'admitted' : `${res.status} ${String(res.body.message)}`;
+      rows.push(`${admitted ? 'ADMIT ' : 'REJECT'} ${name}: ${reason.slice(0, 200)}`);
+      const offline = evaluator.evaluate(c.object, requestOptions(c));
+      if (offline.admitted !== admitted)
+        problems.push(
+          `${name}: api server ${reason}; policy check ${offline.admitted ? 'admitted' : JSON.stringify(offline.violations)}`,
+        );
+      if (c.verdict === 'good' && !admitted)
+        problems.push(`${name}: expected admitted, got ${reason}`);
+      if (
+        c.verdict === 'bad' &&
+        (admitted || res.status !== 403 || !reason.includes(`[${c.rule}]`))
+      )
+        problems.push(`${name}: expected a refusal by ${c.rule}, got ${reason}`);
+    }
+    if (problems.length > 0)
+      console.log(`problems:\n${problems.join('\n')}\n\nall answers:\n${rows.join('\n')}`);
+    expect(problems).toEqual([]);
+    expect(REQUEST_FIXTURES.length).toBeGreaterThanOrEqual(15);
   }, 300_000);
 });
 
@@ -437,6 +551,51 @@ describe('quotas and boundaries, enforced by the API server', () => {
     expect(results).toEqual([201, 201, 201, 403, 403]);
   });
 
+  test('the priority quota alone refuses pods of any other PriorityClass, and only those', async () => {
+    // A namespace without the sandbox label: no policy is bound there, so only the quota speaks.
+    const NS = 'priority-quota-only';
+    const quota = docs('dist/example-sandboxes.k8s.yaml').find(
+      (o) => o.kind === 'ResourceQuota' && o.metadata.name === 'sandbox-priority-quota',
+    ) as KubeObject;
+    await applyAll([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
+      {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'default', namespace: NS },
+        automountServiceAccountToken: false,
+      },
+      {
+        apiVersion: 'scheduling.k8s.io/v1',
+        kind: 'PriorityClass',
+        metadata: { name: 'test-high' },
+        value: 1000,
+      },
+      { ...quota, metadata: { ...quota.metadata, namespace: NS } },
+    ]);
+    const deadline = Date.now() + 60_000;
+    while (
+      !(
+        await admin.request('GET', `/api/v1/namespaces/${NS}/resourcequotas/sandbox-priority-quota`)
+      ).body.status?.hard
+    ) {
+      if (Date.now() > deadline) throw new Error('the quota controller did not sync within 60 s');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const statusFor = async (priorityClassName?: string) => {
+      const pod = workload('Pod', `p-${priorityClassName ?? 'none'}`);
+      if (priorityClassName) pod.spec.priorityClassName = priorityClassName;
+      const res = await admin.create(pod, { dryRun: true, namespace: NS });
+      return res.status < 300 ? 'admitted' : String(res.body.message);
+    };
+    expect(await statusFor()).toBe('admitted');
+    expect(await statusFor('eval-sandbox-sandbox')).toBe('admitted');
+    expect(await statusFor('test-high')).toMatch(/exceeded quota: sandbox-priority-quota/);
+    expect(await statusFor('system-node-critical')).toMatch(
+      /exceeded quota: sandbox-priority-quota/,
+    );
+  });
+
   test('a NodePort Service is refused by the quota and the policy', async () => {
     const res = await admin.create(
       {
@@ -472,6 +631,13 @@ describe('quotas and boundaries, enforced by the API server', () => {
         subjects: [{ kind: 'User', name: RUNNER, apiGroup: 'rbac.authorization.k8s.io' }],
       },
     ]);
+    // The authorizer sees a new binding through its informer: wait until it does.
+    const deadline = Date.now() + 30_000;
+    while (!(await admin.can(RUNNER, [], { verb: 'patch', resource: 'namespaces' }))) {
+      if (Date.now() > deadline)
+        throw new Error('the namespace-editor binding did not take effect');
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const patch = JSON.stringify({ metadata: { labels: { 'eval-sandbox.io/sandbox': null } } });
     const byRunner = await runner.request(
       'PATCH',

@@ -17,7 +17,8 @@ export const rule: AdmissionRule = {
     'Only the platform identity may change a sandbox namespace’s sandbox and Pod Security labels',
   blocks:
     'Updates by anyone but the platform identity that add, change or remove the sandbox marker or a ' +
-    'pod-security.kubernetes.io label of a namespace that is a sandbox.',
+    'pod-security.kubernetes.io label of a namespace that is a sandbox, through the namespace itself or ' +
+    'its status and finalize subresources.',
   why:
     'Removing the marker would take the namespace out of every policy binding; weakening the Pod Security ' +
     'labels would switch off Pod Security Admission.',
@@ -25,7 +26,14 @@ export const rule: AdmissionRule = {
   enabledByDefault: true,
   scope: 'sandbox-namespace-objects',
   needsPlatformIdentity: true,
-  match: [{ apiGroups: [''], resources: ['namespaces'], operations: ['UPDATE'] }],
+  // The labels can be rewritten through the status and finalize subresources as well.
+  match: [
+    {
+      apiGroups: [''],
+      resources: ['namespaces', 'namespaces/status', 'namespaces/finalize'],
+      operations: ['UPDATE'],
+    },
+  ],
   matchConditions: [
     {
       name: 'was-a-sandbox',

@@ -37,4 +37,7 @@ export const fixtures: FixtureCase[] = [
     'A StatefulSet on runc',
     (s) => delete s.runtimeClassName,
   ),
+  bad(R1, 'Job', 'own-overhead', 'A template that brings a tiny overhead of its own', (s) => {
+    s.overhead = { cpu: '1m', memory: '1Ki' };
+  }),
 ];

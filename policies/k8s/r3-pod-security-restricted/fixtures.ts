@@ -1,6 +1,6 @@
 // Fixtures of this rule: compliant variants (good) and attacks (bad). See ../fixtures/catalogue.ts.
 import { FixtureCase, bad, good, sc } from '../fixtures/cases';
-import { podMetaOf } from '../fixtures/workloads';
+import { HEX, podMetaOf } from '../fixtures/workloads';
 
 const R3 = 'SBX-R3-pod-security-restricted';
 
@@ -47,6 +47,68 @@ export const fixtures: FixtureCase[] = [
     (s) => {
       s.securityContext.sysctls = [{ name: 'net.ipv4.ip_local_port_range', value: '32768 60999' }];
       s.securityContext.seLinuxOptions = { type: 'container_t', level: 's0:c123,c456' };
+    },
+  ),
+  good(
+    R3,
+    'Pod',
+    'image-volume',
+    'A read-only image volume pinned by digest (allowed by Restricted since v1.31)',
+    (s) => {
+      s.volumes.push({
+        name: 'tools',
+        image: {
+          reference: `registry.example.com/tasks/tools@sha256:${HEX}`,
+          pullPolicy: 'IfNotPresent',
+        },
+      });
+      s.containers[0].volumeMounts.push({ name: 'tools', mountPath: '/opt/tools', readOnly: true });
+    },
+  ),
+  good(
+    R3,
+    'Deployment',
+    'tcp-buffer-sysctls',
+    'The TCP buffer sysctls Baseline allows since v1.32',
+    (s) => {
+      s.securityContext.sysctls = [
+        { name: 'net.ipv4.tcp_rmem', value: '4096 87380 6291456' },
+        { name: 'net.ipv4.tcp_wmem', value: '4096 16384 4194304' },
+      ];
+    },
+  ),
+  good(
+    R3,
+    'Job',
+    'probe-empty-host',
+    'Probes and a lifecycle hook that leave host empty target the pod itself',
+    (s) => {
+      Object.assign(s.containers[0], {
+        livenessProbe: { httpGet: { path: '/healthz', port: 8080, host: '' } },
+        readinessProbe: { tcpSocket: { port: 8080 } },
+        lifecycle: { preStop: { httpGet: { path: '/drain', port: 8080 } } },
+      });
+    },
+  ),
+  good(
+    R3,
+    'Pod',
+    'user-namespace-root',
+    'uid 0 in a pod with its own user namespace (hostUsers: false) maps to an unprivileged node uid',
+    (s) => {
+      s.hostUsers = false;
+      s.securityContext.runAsUser = 0;
+      s.securityContext.runAsGroup = 0;
+      delete s.securityContext.runAsNonRoot;
+    },
+  ),
+  good(
+    R3,
+    'Pod',
+    'apparmor-annotation-empty',
+    'An empty AppArmor annotation keeps the runtime default',
+    (_s, w) => {
+      w.metadata.annotations = { 'container.apparmor.security.beta.kubernetes.io/agent': '' };
     },
   ),
   bad(R3, 'Pod', 'privileged', 'A privileged container: every device, every capability', (s) => {
@@ -154,6 +216,13 @@ export const fixtures: FixtureCase[] = [
     'The super-privileged SELinux type',
     (s) => (s.securityContext.seLinuxOptions = { type: 'spc_t' }),
   ),
+  bad(
+    R3,
+    'Job',
+    'container-selinux-spc',
+    'The super-privileged SELinux type on a container, none on the pod',
+    (s) => (sc(s.containers[0]).seLinuxOptions = { type: 'spc_t' }),
+  ),
   bad(R3, 'Pod', 'proc-mount-unmasked', 'Unmasks /proc (valid only in a user namespace)', (s) => {
     s.hostUsers = false;
     sc(s.containers[0]).procMount = 'Unmasked';
@@ -161,6 +230,56 @@ export const fixtures: FixtureCase[] = [
   bad(R3, 'ReplicaSet', 'unsafe-sysctl', 'Sets a node-wide kernel parameter', (s) => {
     s.securityContext.sysctls = [{ name: 'kernel.msgmax', value: '65536' }];
   }),
+  bad(
+    R3,
+    'Job',
+    'probe-host',
+    'The kubelet probes another host from the node network (metadata endpoint SSRF)',
+    (s) => {
+      s.containers[0].livenessProbe = {
+        httpGet: { path: '/latest/meta-data/', port: 80, host: '169.254.169.254' },
+      };
+    },
+  ),
+  bad(
+    R3,
+    'Job',
+    'lifecycle-host',
+    'A preStop hook makes the kubelet call another host from the node network',
+    (s) => {
+      s.containers[0].lifecycle = {
+        preStop: { httpGet: { path: '/', port: 10250, host: '10.0.0.1' } },
+      };
+    },
+  ),
+  bad(
+    R3,
+    'CronJob',
+    'startup-probe-tcp-host',
+    'A TCP startup probe aimed at another host (port scan from the node)',
+    (s) => {
+      s.containers[0].startupProbe = { tcpSocket: { port: 22, host: '10.0.0.1' } };
+    },
+  ),
+  bad(
+    R3,
+    'Pod',
+    'lifecycle-tcp-host',
+    'A deprecated tcpSocket postStart hook aimed at another host',
+    (s) => {
+      s.containers[0].lifecycle = { postStart: { tcpSocket: { port: 6443, host: '10.0.0.1' } } };
+    },
+  ),
+  bad(
+    R3,
+    'Deployment',
+    'pod-run-as-non-root-false',
+    'The pod says runAsNonRoot: false even though every container says true',
+    (s) => {
+      s.securityContext.runAsNonRoot = false;
+      sc(s.containers[0]).runAsNonRoot = true;
+    },
+  ),
   bad(
     R3,
     'Deployment',

@@ -1,3 +1,8 @@
+// Pod Security Standards "restricted" as Pod Security Admission v1.35 enforces it
+// (k8s.io/pod-security-admission v0.35.x, policy/check_*.go): every baseline and restricted check,
+// with its treatment of unset and empty values, of pod and container level, of ephemeral
+// containers, of Windows pods and of pods in a user namespace. test/e2e/pss-differential.test.ts
+// compares this rule with the real plugin on generated pods.
 import { AdmissionRule, celStringList } from '../rule';
 import {
   ALL_CONTAINER_LISTS,
@@ -10,19 +15,20 @@ import {
 
 const ID = 'SBX-R3-pod-security-restricted';
 
-/** Volume types the Restricted profile allows. */
+/** Volume types the Restricted profile allows (check_restrictedVolumes.go). */
 export const RESTRICTED_VOLUME_TYPES = [
   'configMap',
   'csi',
   'downwardAPI',
   'emptyDir',
   'ephemeral',
+  'image',
   'persistentVolumeClaim',
   'projected',
   'secret',
 ];
 
-/** Sysctls the Baseline (and so Restricted) profile allows. */
+/** Sysctls the Baseline (and so Restricted) profile allows from v1.32 on (check_sysctls.go). */
 export const SAFE_SYSCTLS = [
   'kernel.shm_rmid_forced',
   'net.ipv4.ip_local_port_range',
@@ -34,8 +40,11 @@ export const SAFE_SYSCTLS = [
   'net.ipv4.tcp_fin_timeout',
   'net.ipv4.tcp_keepalive_intvl',
   'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_wmem',
 ];
 
+/** SELinux types the Baseline profile allows from v1.31 on (check_seLinuxOptions.go); '' is unset. */
 const SELINUX_TYPES = [
   '',
   'container_t',
@@ -44,13 +53,28 @@ const SELINUX_TYPES = [
   'container_engine_t',
 ];
 
-/** An seLinuxOptions object (at `base.securityContext.seLinuxOptions`) within Baseline limits. */
+/**
+ * The pod runs in its own user namespace (`hostUsers: false`): from v1.35 the runAsNonRoot and
+ * runAsUser checks allow any value (helpers.go, relaxPolicyForUserNamespacePod).
+ */
+const USER_NAMESPACE = equals('false', 'variables.spec', 'hostUsers');
+/**
+ * A Windows pod (`spec.os.name: windows`): from v1.25 the allowPrivilegeEscalation, capabilities
+ * and seccomp checks skip it (the API server forbids those Linux fields on it, and the kubelet of a
+ * Linux node refuses to run it).
+ */
+const WINDOWS = equals("'windows'", 'variables.spec', 'os', 'name');
+
+/**
+ * An seLinuxOptions object (at `base.securityContext.seLinuxOptions`) within Baseline limits. The
+ * whole expression is parenthesised: `a || b && c` would skip `c` whenever `a` holds.
+ */
 function seLinuxOk(base: string): string {
   const o = `${base}.securityContext.seLinuxOptions`;
   return (
-    `!(${present(base, 'securityContext', 'seLinuxOptions')}) || (` +
+    `(!(${present(base, 'securityContext', 'seLinuxOptions')}) || (` +
     `(!has(${o}.type) || ${o}.type in ${celStringList(SELINUX_TYPES)}) && ` +
-    `(!has(${o}.user) || ${o}.user == '') && (!has(${o}.role) || ${o}.role == ''))`
+    `(!has(${o}.user) || ${o}.user == '') && (!has(${o}.role) || ${o}.role == '')))`
   );
 }
 
@@ -63,6 +87,22 @@ function profileSetTo(base: string, field: string, allowed: string[]): string {
   return `(${present(base, 'securityContext', field, 'type')} && ${base}.securityContext.${field}.type in ${celStringList(allowed)})`;
 }
 
+/** The `host` of an httpGet or tcpSocket handler at `base.<path>` is unset or empty. */
+function noHandlerHost(base: string, ...path: string[]): string {
+  return ['httpGet', 'tcpSocket']
+    .map(
+      (action) =>
+        `(!(${present(base, ...path, action, 'host')}) || ${[base, ...path, action].join('.')}.host == '')`,
+    )
+    .join(' && ');
+}
+
+/** Probes and lifecycle handlers whose `host` Baseline restricts from v1.34 on. */
+const HANDLERS: { path: string[]; field: string }[] = [
+  ...['livenessProbe', 'readinessProbe', 'startupProbe'].map((p) => ({ path: [p], field: p })),
+  ...['postStart', 'preStop'].map((h) => ({ path: ['lifecycle', h], field: `lifecycle.${h}` })),
+];
+
 const SECCOMP_OK = ['RuntimeDefault', 'Localhost'];
 const ALL = '(variables.containers + variables.initContainers + variables.ephemeralContainers)';
 
@@ -71,16 +111,17 @@ export const rule: AdmissionRule = workloadRule({
   title: 'Pod Security Standards: Restricted, every control',
   blocks:
     'Privileged containers, host namespaces, hostPath and other non-Restricted volume types, host ports, ' +
-    'capabilities beyond dropping ALL (adding at most NET_BIND_SERVICE), privilege escalation, running as ' +
-    'root, seccomp other than RuntimeDefault/Localhost, AppArmor other than runtime/default or localhost, ' +
-    'custom SELinux users/roles/types, unmasked /proc, unsafe sysctls, Windows hostProcess.',
+    'probe and lifecycle handlers aimed at another host, capabilities beyond dropping ALL (adding at most ' +
+    'NET_BIND_SERVICE), privilege escalation, running as root (outside a user namespace), seccomp other than ' +
+    'RuntimeDefault/Localhost, AppArmor other than runtime/default or localhost, custom SELinux users/roles/types, ' +
+    'unmasked /proc, unsafe sysctls, Windows hostProcess: exactly what Pod Security Admission restricted v1.35 refuses.',
   why:
     'Pod Security Admission enforces this on Pods only; the pack enforces it on pod templates too, so a weak ' +
     'Job or Deployment is refused when it is submitted, not when its pods fail to appear.',
   severity: 'critical',
   enabledByDefault: true,
   validations: [
-    // Host namespaces.
+    // Host namespaces (check_hostNamespaces.go).
     podField(
       ID,
       `!${equals('true', 'variables.spec', 'hostNetwork')}`,
@@ -89,7 +130,7 @@ export const rule: AdmissionRule = workloadRule({
     ),
     podField(ID, `!${equals('true', 'variables.spec', 'hostPID')}`, 'hostPID', 'must not be true'),
     podField(ID, `!${equals('true', 'variables.spec', 'hostIPC')}`, 'hostIPC', 'must not be true'),
-    // Windows HostProcess.
+    // Windows HostProcess (check_windowsHostProcess.go).
     podField(
       ID,
       `!${equals('true', 'variables.spec', 'securityContext', 'windowsOptions', 'hostProcess')}`,
@@ -103,7 +144,7 @@ export const rule: AdmissionRule = workloadRule({
       '.securityContext.windowsOptions.hostProcess',
       'must not be true',
     ),
-    // Privileged.
+    // Privileged (check_privileged.go).
     ...everyContainer(
       ID,
       ALL_CONTAINER_LISTS,
@@ -111,12 +152,13 @@ export const rule: AdmissionRule = workloadRule({
       '.securityContext.privileged',
       'must not be true',
     ),
-    // Capabilities: drop ALL, add at most NET_BIND_SERVICE.
+    // Capabilities: drop ALL, add at most NET_BIND_SERVICE; Windows pods exempt
+    // (check_capabilities_restricted.go, which replaces check_capabilities_baseline.go).
     ...everyContainer(
       ID,
       ALL_CONTAINER_LISTS,
       (c) =>
-        `${present(c, 'securityContext', 'capabilities', 'drop')} && ${c}.securityContext.capabilities.drop.exists(x, x == 'ALL')`,
+        `${WINDOWS} || (${present(c, 'securityContext', 'capabilities', 'drop')} && ${c}.securityContext.capabilities.drop.exists(x, x == 'ALL'))`,
       '.securityContext.capabilities.drop',
       'must include ALL',
     ),
@@ -124,27 +166,27 @@ export const rule: AdmissionRule = workloadRule({
       ID,
       ALL_CONTAINER_LISTS,
       (c) =>
-        `!(${present(c, 'securityContext', 'capabilities', 'add')}) || ` +
+        `${WINDOWS} || !(${present(c, 'securityContext', 'capabilities', 'add')}) || ` +
         `${c}.securityContext.capabilities.add.all(x, x == 'NET_BIND_SERVICE')`,
       '.securityContext.capabilities.add',
       'may only add NET_BIND_SERVICE',
     ),
-    // Privilege escalation.
+    // Privilege escalation; Windows pods exempt (check_allowPrivilegeEscalation.go).
     ...everyContainer(
       ID,
       ALL_CONTAINER_LISTS,
-      (c) => equals('false', c, 'securityContext', 'allowPrivilegeEscalation'),
+      (c) => `${WINDOWS} || ${equals('false', c, 'securityContext', 'allowPrivilegeEscalation')}`,
       '.securityContext.allowPrivilegeEscalation',
       'must be false',
     ),
-    // Volume types (no hostPath).
+    // Volume types (check_restrictedVolumes.go, which replaces check_hostPathVolumes.go).
     podField(
       ID,
       `!has(variables.spec.volumes) || variables.spec.volumes.all(v, ${RESTRICTED_VOLUME_TYPES.map((t) => `has(v.${t})`).join(' || ')})`,
       'volumes',
       `only ${RESTRICTED_VOLUME_TYPES.join(', ')} volumes are allowed`,
     ),
-    // Host ports.
+    // Host ports (check_hostPorts.go).
     ...everyContainer(
       ID,
       ALL_CONTAINER_LISTS,
@@ -152,38 +194,51 @@ export const rule: AdmissionRule = workloadRule({
       '.ports.hostPort',
       'must not be set',
     ),
-    // Non-root: the pod says so and no container says otherwise, or every container says so.
-    podField(
-      ID,
-      `${equals('true', 'variables.spec', 'securityContext', 'runAsNonRoot')} ? ` +
-        `${ALL}.all(c, !${equals('false', 'c', 'securityContext', 'runAsNonRoot')}) : ` +
-        `${ALL}.all(c, ${equals('true', 'c', 'securityContext', 'runAsNonRoot')})`,
-      'securityContext.runAsNonRoot',
-      'must be true on the pod or on every container, and false on none',
+    // Probe and lifecycle hosts: unset or empty (check_hostProbesAndhostLifecycle.go, v1.34).
+    ...HANDLERS.flatMap((h) =>
+      everyContainer(
+        ID,
+        ALL_CONTAINER_LISTS,
+        (c) => noHandlerHost(c, ...h.path),
+        `.${h.field}`,
+        'httpGet.host and tcpSocket.host must be unset or empty',
+      ),
     ),
+    // Non-root (check_runAsNonRoot.go): false nowhere, and true on every container or on the pod;
+    // any value when the pod has its own user namespace (v1.35).
     podField(
       ID,
-      `!${equals('0', 'variables.spec', 'securityContext', 'runAsUser')}`,
+      `${USER_NAMESPACE} || (!${equals('false', 'variables.spec', 'securityContext', 'runAsNonRoot')} && ` +
+        `${ALL}.all(c, (${present('c', 'securityContext', 'runAsNonRoot')}) ? ` +
+        `c.securityContext.runAsNonRoot : ${equals('true', 'variables.spec', 'securityContext', 'runAsNonRoot')}))`,
+      'securityContext.runAsNonRoot',
+      'must be true on the pod or on every container, and false on none (any value with hostUsers: false)',
+    ),
+    // Not uid 0 (check_runAsUser.go); any value when the pod has its own user namespace (v1.35).
+    podField(
+      ID,
+      `${USER_NAMESPACE} || !${equals('0', 'variables.spec', 'securityContext', 'runAsUser')}`,
       'securityContext.runAsUser',
-      'must not be 0',
+      'must not be 0 (any value with hostUsers: false)',
     ),
     ...everyContainer(
       ID,
       ALL_CONTAINER_LISTS,
-      (c) => `!${equals('0', c, 'securityContext', 'runAsUser')}`,
+      (c) => `${USER_NAMESPACE} || !${equals('0', c, 'securityContext', 'runAsUser')}`,
       '.securityContext.runAsUser',
-      'must not be 0',
+      'must not be 0 (any value with hostUsers: false)',
     ),
-    // Seccomp: RuntimeDefault or Localhost on the pod or on every container; never Unconfined.
+    // Seccomp: RuntimeDefault or Localhost on the pod or on every container; never Unconfined;
+    // Windows pods exempt (check_seccompProfile_restricted.go).
     podField(
       ID,
-      `${profileSetTo('variables.spec', 'seccompProfile', SECCOMP_OK)} ? ` +
+      `${WINDOWS} || (${profileSetTo('variables.spec', 'seccompProfile', SECCOMP_OK)} ? ` +
         `${ALL}.all(c, ${profileOk('c', 'seccompProfile', SECCOMP_OK)}) : ` +
-        `(${profileOk('variables.spec', 'seccompProfile', SECCOMP_OK)} && ${ALL}.all(c, ${profileSetTo('c', 'seccompProfile', SECCOMP_OK)}))`,
+        `(${profileOk('variables.spec', 'seccompProfile', SECCOMP_OK)} && ${ALL}.all(c, ${profileSetTo('c', 'seccompProfile', SECCOMP_OK)})))`,
       'securityContext.seccompProfile.type',
       'must be RuntimeDefault or Localhost on the pod or on every container, and Unconfined nowhere',
     ),
-    // AppArmor: field and annotations.
+    // AppArmor: field and annotations (check_appArmorProfile.go); an empty annotation is allowed.
     podField(
       ID,
       `${profileOk('variables.spec', 'appArmorProfile', SECCOMP_OK)} && ${ALL}.all(c, ${profileOk('c', 'appArmorProfile', SECCOMP_OK)})`,
@@ -193,17 +248,18 @@ export const rule: AdmissionRule = workloadRule({
     {
       expression:
         "variables.annotations.all(k, !k.startsWith('container.apparmor.security.beta.kubernetes.io/') || " +
-        "variables.annotations[k] == 'runtime/default' || variables.annotations[k].startsWith('localhost/'))",
-      messageExpression: `'metadata.annotations: AppArmor annotations must be runtime/default or localhost/* [${ID}]'`,
+        "variables.annotations[k] == '' || variables.annotations[k] == 'runtime/default' || " +
+        "variables.annotations[k].startsWith('localhost/'))",
+      messageExpression: `'metadata.annotations: AppArmor annotations must be empty, runtime/default or localhost/* [${ID}]'`,
     },
-    // SELinux.
+    // SELinux (check_seLinuxOptions.go).
     podField(
       ID,
       `${seLinuxOk('variables.spec')} && ${ALL}.all(c, ${seLinuxOk('c')})`,
       'securityContext.seLinuxOptions',
-      `type must be one of ${SELINUX_TYPES.filter((t) => t).join(', ')}; user and role must be unset`,
+      `type must be one of ${SELINUX_TYPES.filter((t) => t).join(', ')}; user and role must be unset (on the pod and on every container)`,
     ),
-    // /proc mount.
+    // /proc mount: Default even in a user namespace (check_procMount_restricted.go, v1.35).
     ...everyContainer(
       ID,
       ALL_CONTAINER_LISTS,
@@ -212,7 +268,7 @@ export const rule: AdmissionRule = workloadRule({
       '.securityContext.procMount',
       'must be Default',
     ),
-    // Sysctls.
+    // Sysctls (check_sysctls.go).
     podField(
       ID,
       `!(${present('variables.spec', 'securityContext', 'sysctls')}) || variables.spec.securityContext.sysctls.all(s, s.name in ${celStringList(SAFE_SYSCTLS)})`,

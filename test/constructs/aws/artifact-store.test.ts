@@ -1,4 +1,4 @@
-import { ArtifactStore, EvaluatorRole } from '../../../constructs/aws/artifact-store';
+import { ArtifactStore } from '../../../constructs/aws/artifact-store';
 import { ImageRegistry } from '../../../constructs/aws/image-registry';
 import { ThreatDetection } from '../../../constructs/aws/threat-detection';
 import { Json, one, policy, resources, synthConstruct } from '../../support/aws';
@@ -71,58 +71,6 @@ describe('ArtifactStore', () => {
     expect(one(json, 'aws_s3_bucket_lifecycle_configuration').rule[0].expiration).toEqual([
       { days: 3650 },
     ]);
-  });
-});
-
-describe('EvaluatorRole', () => {
-  const json = synthConstruct((s) => {
-    const store = new ArtifactStore(s, 'Artifacts', { name: 'dev' });
-    new EvaluatorRole(s, 'Evaluator', {
-      name: 'dev',
-      clusterName: 'sandbox',
-      store,
-      namespace: 'sbx-swe-0001',
-    });
-  });
-  const bucketArn = `\${aws_s3_bucket.${Object.keys(resources(json, 'aws_s3_bucket'))[0]}.arn}`;
-
-  test('GIVEN defaults THEN a Pod Identity association binds the role to the evaluator service account of one namespace', () => {
-    const association = one(json, 'aws_eks_pod_identity_association');
-    expect(association).toEqual(
-      expect.objectContaining({
-        cluster_name: 'sandbox',
-        namespace: 'sbx-swe-0001',
-        service_account: 'evaluator',
-      }),
-    );
-    const trust = policy(one(json, 'aws_iam_role').assume_role_policy).Statement;
-    expect(trust).toEqual([
-      {
-        Effect: 'Allow',
-        Principal: { Service: 'pods.eks.amazonaws.com' },
-        Action: ['sts:AssumeRole', 'sts:TagSession'],
-      },
-    ]);
-  });
-
-  test('GIVEN defaults THEN it may write and read only under its own prefix, and list only that prefix', () => {
-    const statements = policy(one(json, 'aws_iam_role_policy').policy).Statement;
-    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    expect(bySid.OwnPrefix).toEqual(
-      expect.objectContaining({
-        Action: ['s3:PutObject', 's3:GetObject'],
-        Resource: `${bucketArn}/sbx-swe-0001/*`,
-      }),
-    );
-    expect(bySid.ListOwnPrefix.Condition).toEqual({
-      StringLike: { 's3:prefix': ['sbx-swe-0001/*'] },
-    });
-    expect(bySid.ArtifactKey.Action).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
-    // No delete, no ACLs, no other bucket, no wildcard resource.
-    for (const s of statements) {
-      expect(JSON.stringify(s.Action)).not.toMatch(/Delete|Acl|\*"/);
-      expect(s.Resource).not.toBe('*');
-    }
   });
 });
 

@@ -30,8 +30,17 @@ describe('EvaluationJob', () => {
     test('runtimeClassName is gvisor', () => {
       expect(build().pod.runtimeClassName).toBe('gvisor');
     });
+    test('priorityClassName is the sandbox class (low, never preempting)', () => {
+      expect(build().pod.priorityClassName).toBe('eval-sandbox-sandbox');
+    });
+
     test('enableServiceLinks is false', () => {
       expect(build().pod.enableServiceLinks).toBe(false);
+    });
+    test('the evaluation container falls back to its log tail for the termination message (ADR 0003)', () => {
+      const { container } = build();
+      expect(container.name).toBe('evaluation');
+      expect(container.terminationMessagePolicy).toBe('FallbackToLogsOnError');
     });
     test('the pod-level seccomp profile is RuntimeDefault', () => {
       expect(build().pod.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
@@ -244,7 +253,7 @@ describe('EvaluationJob', () => {
       [
         'too many retries',
         { backoffLimit: 1000 },
-        /backoffLimit must be a whole number from 0 to 100/,
+        /backoffLimit must be a whole number from 0 to 5/,
       ],
       [
         'scratch larger than ephemeral storage',

@@ -25,6 +25,7 @@ describe('EvaluationSandbox', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'Namespace/sbx-run-7',
       'ResourceQuota/sandbox-quota',
+      'ResourceQuota/sandbox-priority-quota',
       'LimitRange/sandbox-limits',
       'NetworkPolicy/default-deny-all',
       'NetworkPolicy/allow-cluster-dns',
@@ -61,7 +62,7 @@ describe('EvaluationSandbox', () => {
 
   test('GIVEN names and namespace props THEN they are passed through', () => {
     const objects = build({
-      namespaceName: 'custom-ns',
+      namespaceName: 'sbx-custom-ns',
       serviceAccountName: 'agent',
       jobName: 'custom-job',
       quotaPods: 2,
@@ -69,16 +70,18 @@ describe('EvaluationSandbox', () => {
       egress: [{ cidr: '10.0.0.0/8', ports: [443] }],
     }).objects();
     expect(only(objects, 'Namespace').metadata).toMatchObject({
-      name: 'custom-ns',
+      name: 'sbx-custom-ns',
       labels: { team: 'red' },
     });
     expect(only(objects, 'ServiceAccount').metadata.name).toBe('agent');
     expect(only(objects, 'Job').metadata).toMatchObject({
       name: 'custom-job',
-      namespace: 'custom-ns',
+      namespace: 'sbx-custom-ns',
     });
-    expect(only(objects, 'ResourceQuota').spec.hard.pods).toBe('2');
-    expect(only(objects, 'NetworkPolicy', 'allow-egress-1').metadata.namespace).toBe('custom-ns');
+    expect(only(objects, 'ResourceQuota', 'sandbox-quota').spec.hard.pods).toBe('2');
+    expect(only(objects, 'NetworkPolicy', 'allow-egress-1').metadata.namespace).toBe(
+      'sbx-custom-ns',
+    );
   });
 
   test('WHEN allowEgressTo and grants are called on the sandbox THEN they land in its namespace', () => {

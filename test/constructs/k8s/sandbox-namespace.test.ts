@@ -54,7 +54,7 @@ describe('SandboxNamespace', () => {
       const { ns, objects } = build({ egress: [{ cidr: '10.0.0.0/8', ports: [443] }] });
       ns.grantRunEvaluations(User.fromName(ns, 'U', 'u'));
       const namespaced = objects().filter((o) => o.kind !== 'Namespace');
-      expect(namespaced.length).toBe(6);
+      expect(namespaced.length).toBe(7);
       for (const o of namespaced) expect(o.metadata.namespace).toBe('sbx-1');
     });
   });
@@ -62,7 +62,7 @@ describe('SandboxNamespace', () => {
   describe('quota and limits', () => {
     test('GIVEN no props THEN the quota caps cpu 4, memory 8Gi, ephemeral storage 20Gi, 10 pods and no NodePort/LoadBalancer', () => {
       const { ns, objects } = build();
-      expect(only(objects(), 'ResourceQuota').spec.hard).toEqual({
+      expect(only(objects(), 'ResourceQuota', 'sandbox-quota').spec.hard).toEqual({
         'requests.cpu': '4',
         'limits.cpu': '4',
         'requests.memory': '8Gi',
@@ -70,10 +70,33 @@ describe('SandboxNamespace', () => {
         'requests.ephemeral-storage': '20Gi',
         'limits.ephemeral-storage': '20Gi',
         pods: '10',
+        'requests.storage': '0Gi',
+        persistentvolumeclaims: '0',
         'services.nodeports': '0',
         'services.loadbalancers': '0',
       });
       expect(ns.quotaPods).toBe(10);
+    });
+
+    test('GIVEN no props THEN no PersistentVolumeClaim and no claimed storage are allowed', () => {
+      const { ns, objects } = build();
+      const hard = only(objects(), 'ResourceQuota', 'sandbox-quota').spec.hard;
+      expect(hard['requests.storage']).toBe('0Gi');
+      expect(hard.persistentvolumeclaims).toBe('0');
+      expect(ns.quotaStorage.toKibibytes()).toBe(0);
+      expect(ns.quotaPersistentVolumeClaims).toBe(0);
+    });
+
+    test('GIVEN claim storage and a claim count THEN both are quota limits', () => {
+      const { ns, objects } = build({
+        quotaStorage: Size.gibibytes(20),
+        quotaPersistentVolumeClaims: 2,
+      });
+      expect(only(objects(), 'ResourceQuota', 'sandbox-quota').spec.hard).toMatchObject({
+        'requests.storage': '20Gi',
+        persistentvolumeclaims: '2',
+      });
+      expect(ns.quotaPersistentVolumeClaims).toBe(2);
     });
 
     test('GIVEN no props THEN containers without resources get requests = limits of 1 cpu, 2Gi, 4Gi ephemeral', () => {
@@ -92,7 +115,7 @@ describe('SandboxNamespace', () => {
         defaultContainerMemory: Size.mebibytes(512),
         defaultContainerEphemeralStorage: Size.gibibytes(1),
       }).objects();
-      expect(only(objects, 'ResourceQuota').spec.hard).toMatchObject({
+      expect(only(objects, 'ResourceQuota', 'sandbox-quota').spec.hard).toMatchObject({
         'limits.cpu': '16',
         'limits.memory': '64Gi',
         pods: '3',
@@ -268,6 +291,31 @@ describe('SandboxNamespace', () => {
       ],
       ['zero pods', { quotaPods: 0 }, /quotaPods must be a whole number from 1 to 1000; got 0/],
       [
+        'a fractional claim count',
+        { quotaStorage: Size.gibibytes(1), quotaPersistentVolumeClaims: 1.5 },
+        /quotaPersistentVolumeClaims must be a whole number from 0 to 1000; got 1.5/,
+      ],
+      [
+        'a negative claim count',
+        { quotaPersistentVolumeClaims: -1 },
+        /quotaPersistentVolumeClaims must be a whole number from 0 to 1000; got -1/,
+      ],
+      [
+        'claim storage that is not a number',
+        { quotaStorage: Size.gibibytes(NaN), quotaPersistentVolumeClaims: 1 },
+        /quotaStorage must be a size; got 'NaNGi'/,
+      ],
+      [
+        'claims without storage',
+        { quotaPersistentVolumeClaims: 3 },
+        /quotaStorage \(0Gi\) and quotaPersistentVolumeClaims \(3\) must both be zero \(no claims\) or both positive/,
+      ],
+      [
+        'storage without claims',
+        { quotaStorage: Size.gibibytes(20) },
+        /quotaStorage \(20Gi\) and quotaPersistentVolumeClaims \(0\) must both be zero \(no claims\) or both positive/,
+      ],
+      [
         'zero quota CPU',
         { quotaCpu: Cpu.units(0) },
         /quotaCpu must be a positive whole number of millicores/,
@@ -328,5 +376,34 @@ describe('SandboxNamespace', () => {
     ns.grantRunEvaluations(User.fromName(ns, 'Runner', 'runner'));
     ns.grantAudit(Group.fromName(ns, 'Auditors', 'auditors'));
     expect(objects()).toMatchSnapshot();
+  });
+});
+
+describe('SandboxNamespace name prefix and priority quota', () => {
+  test.each(['kube-system', 'default', 'team-a', 'sbxrun'])(
+    'GIVEN the name %p THEN it throws: sandbox namespaces start with sbx-',
+    (name) => {
+      expectValidationError(
+        () => new SandboxNamespace(newChart(), 'Ns', { name }),
+        /^test\/Ns: name '.*' must start with 'sbx-' \(for example 'sbx-/,
+      );
+    },
+  );
+
+  test('GIVEN no props THEN a second quota allows zero pods of any PriorityClass but the sandbox one', () => {
+    const chart = newChart();
+    const ns = new SandboxNamespace(chart, 'Ns', { name: 'sbx-1' });
+    const quota = only(synth(chart), 'ResourceQuota', 'sandbox-priority-quota');
+    expect(quota.metadata.namespace).toBe('sbx-1');
+    expect(quota.spec).toEqual({
+      hard: { pods: '0' },
+      scopeSelector: {
+        matchExpressions: [
+          { scopeName: 'PriorityClass', operator: 'Exists' },
+          { scopeName: 'PriorityClass', operator: 'NotIn', values: ['eval-sandbox-sandbox'] },
+        ],
+      },
+    });
+    expect(ns.priorityQuota).toBeDefined();
   });
 });

@@ -107,7 +107,7 @@ describe.each(minimalJobs())('%s with minimal props', (_name, job) => {
 
 describe('SandboxNamespace with minimal props', () => {
   const chart = newChart();
-  new SandboxNamespace(chart, 'Ns', { name: 'sbx' });
+  new SandboxNamespace(chart, 'Ns', { name: 'sbx-1' });
   const objects = synth(chart);
   const labels = only(objects, 'Namespace').metadata.labels;
 
@@ -117,7 +117,7 @@ describe('SandboxNamespace with minimal props', () => {
   });
   test('marked as a sandbox', () => expect(labels['eval-sandbox.io/sandbox']).toBe('true'));
   test('quota covers cpu, memory, ephemeral storage, pods; no NodePort/LoadBalancer', () => {
-    const hard = only(objects, 'ResourceQuota').spec.hard;
+    const hard = only(objects, 'ResourceQuota', 'sandbox-quota').spec.hard;
     for (const key of [
       'limits.cpu',
       'limits.memory',

@@ -49,18 +49,39 @@ describe('SBX-B1: sandbox namespace labels', () => {
     const clean = Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== undefined));
     const verdict = update(clean, RUNNER);
     expect(verdict.admitted).toBe(false);
-    expect(verdict.violations).toHaveLength(1);
-    expect(verdict.violations[0].rule).toBe('SBX-B1-sandbox-namespace-labels');
-    expect(verdict.violations[0].message).toMatch(
+    // SBX-B3 refuses a weakened shape for everyone as well; B1 names the identity problem.
+    const b1 = verdict.violations.filter((v) => v.rule === 'SBX-B1-sandbox-namespace-labels');
+    expect(b1).toHaveLength(1);
+    expect(b1[0].message).toMatch(
       /^metadata\.labels: .*pod-security|^metadata\.labels: eval-sandbox\.io\/sandbox/,
     );
   });
 
-  test('GIVEN the same change by the platform group or a platform user THEN it is admitted', () => {
-    const weakened = { ...SANDBOX, 'pod-security.kubernetes.io/enforce': 'privileged' };
-    expect(update(weakened, PLATFORM).admitted).toBe(true);
-    expect(update(weakened, ARGO).admitted).toBe(true);
+  test('GIVEN a protected label change by the platform group or a platform user THEN it is admitted', () => {
+    const changed = { ...SANDBOX, 'pod-security.kubernetes.io/warn': 'baseline' };
+    expect(update(changed, PLATFORM).admitted).toBe(true);
+    expect(update(changed, ARGO).admitted).toBe(true);
   });
+
+  test('GIVEN the platform weakening enforcement THEN SBX-B3 still refuses it', () => {
+    const weakened = { ...SANDBOX, 'pod-security.kubernetes.io/enforce': 'privileged' };
+    expect(update(weakened, PLATFORM).violations.map((v) => v.rule)).toEqual([
+      'SBX-B3-sandbox-namespace-shape',
+    ]);
+  });
+
+  test.each(['status', 'finalize'])(
+    'GIVEN the marker removed through namespaces/%s by the runner THEN it is refused',
+    (subresource) => {
+      const verdict = evaluator.evaluate(ns({ team: 'x' }), {
+        operation: 'UPDATE',
+        oldObject: ns(SANDBOX),
+        userInfo: RUNNER,
+        subresource,
+      });
+      expect(verdict.violations.map((v) => v.rule)).toEqual(['SBX-B1-sandbox-namespace-labels']);
+    },
+  );
 
   test('GIVEN an unrelated label change by anyone THEN it is admitted', () => {
     expect(update({ ...SANDBOX, team: 'red' }, AGENT).admitted).toBe(true);
@@ -79,7 +100,8 @@ describe('SBX-B2: RBAC objects in sandbox namespaces', () => {
     kind: 'RoleBinding',
     metadata: { name: 'grant', namespace: 'sbx-1' },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
-    subjects: [{ kind: 'ServiceAccount', name: 'evaluator', namespace: 'sbx-1' }],
+    // Not a sandbox subject, so only SBX-B2 speaks (a sandbox one is SBX-B4's as well).
+    subjects: [{ kind: 'User', name: 'mallory', apiGroup: 'rbac.authorization.k8s.io' }],
   };
   const role = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
