@@ -97,7 +97,7 @@ export async function localUp(stateDir: string, io: LocalIo): Promise<number> {
   io.out(
     [
       `local control plane: ${plane.server} (Kubernetes API only: no nodes, pods are admitted but never run)`,
-      `applied the platform: RuntimeClass gvisor, the runner and auditor roles, ${objects.filter((o) => o.kind === 'ValidatingAdmissionPolicy').length} admission policies`,
+      `applied the platform: RuntimeClass gvisor, PriorityClass eval-sandbox-sandbox, the runner and auditor roles, ${objects.filter((o) => o.kind === 'ValidatingAdmissionPolicy').length} admission policies`,
       `kubeconfig (platform identity): ${kubeconfig}`,
       '',
       'try it:',

@@ -50,7 +50,7 @@ describe('charts', () => {
       .map((o) => o.spec.policyName);
     expect(policies).toEqual(defaultRules);
     expect(bindings).toEqual(defaultRules);
-    expect(objects).toHaveLength(3 + 2 * defaultRules.length);
+    expect(objects).toHaveLength(4 + 2 * defaultRules.length);
   });
 
   test('everything the charts synthesize passes the policy pack with zero findings', () => {

@@ -28,6 +28,7 @@ const EVALUATOR = 'system:serviceaccount:sbx-swe-0001:evaluator';
 jest.setTimeout(120_000);
 
 let plane: ControlPlane;
+let stateDir: string | undefined;
 let admin: KubeClient;
 
 function docs(file: string): KubeObject[] {
@@ -64,7 +65,7 @@ beforeAll(async () => {
     etcd,
     apiserver,
     controllerManager,
-    stateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'eval-sandbox-cp-')),
+    stateDir: (stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval-sandbox-cp-'))),
     users: {
       [RUNNER]: ['system:serviceaccounts', 'system:authenticated'],
       [AUDITOR]: ['eval-auditors'],
@@ -78,6 +79,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await plane?.stop();
+  // etcd's data of one run is tens of MB: leave nothing behind.
+  if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
 }, 60_000);
 
 describe('everything we synthesize, on a real kube-apiserver', () => {
@@ -289,7 +292,23 @@ describe('request fixtures (updates, deletes, subresources, other identities) on
       } else {
         const current = (await admin.request('GET', itemPath)).body;
         let body: KubeObject;
-        if (r.subresource === 'ephemeralcontainers') {
+        if (object.kind === 'Pod' && r.subresource === undefined) {
+          // Admission filled in fields (tolerations, node selector, overhead) the fixture does not
+          // carry: send the stored pod with the fields a pod update may change taken from the fixture.
+          const images = (list: string) =>
+            (current.spec[list] ?? []).map((c: KubeObject, i: number) => ({
+              ...c,
+              image: object.spec[list]?.[i]?.image ?? c.image,
+            }));
+          body = {
+            ...current,
+            spec: {
+              ...current.spec,
+              containers: images('containers'),
+              initContainers: images('initContainers'),
+            },
+          };
+        } else if (r.subresource === 'ephemeralcontainers') {
           body = {
             ...current,
             spec: { ...current.spec, ephemeralContainers: object.spec.ephemeralContainers },
@@ -324,6 +343,21 @@ describe('request fixtures (updates, deletes, subresources, other identities) on
     expect(problems).toEqual([]);
     expect(REQUEST_FIXTURES.length).toBeGreaterThanOrEqual(15);
   }, 300_000);
+});
+
+describe('built-in admission that policy check reproduces', () => {
+  test('a Pod with its own spec.overhead: refused by RuntimeClass admission, and offline', async () => {
+    const pod = workload('Pod', 'own-overhead');
+    pod.spec.overhead = { cpu: '1m', memory: '1Ki' };
+    const res = await admin.create(pod, { dryRun: true, namespace: 'sbx-catalogue' });
+    expect(res.status).toBe(403);
+    expect(res.body.message).toMatch(/Overhead/i);
+    expect(
+      PolicyEvaluator.forPack()
+        .evaluate(pod)
+        .violations.map((v) => v.rule),
+    ).toEqual(['admission:RuntimeClass']);
+  });
 });
 
 describe('RBAC matrix (SubjectAccessReview)', () => {

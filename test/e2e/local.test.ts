@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { alive } from '../../cli/local/commands';
 import { KubeClient } from '../../cli/local/kube-client';
 import { workload } from '../../policies/k8s/fixtures/workloads';
+import { buildPolicyPack } from '../../policies/k8s/pack';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'eval-sandbox.js');
@@ -41,7 +42,11 @@ describe('eval-sandbox local up | status | down', () => {
       expect(up.status).toBe(0);
       const kubeconfigPath = path.join(stateDir, 'kubeconfig');
       expect(up.stdout).toContain(`kubeconfig (platform identity): ${kubeconfigPath}`);
-      expect(up.stdout).toMatch(/12 admission policies/);
+      const policies = buildPolicyPack().length;
+      expect(up.stdout).toContain(
+        'applied the platform: RuntimeClass gvisor, PriorityClass eval-sandbox-sandbox, the runner and auditor roles, ' +
+          `${policies} admission policies`,
+      );
 
       const status = cli('local', 'status', '--state-dir', stateDir);
       expect(status.status).toBe(0);

@@ -1,6 +1,6 @@
 // Fixtures of this rule: compliant variants (good) and attacks (bad). See ../fixtures/catalogue.ts.
 import { FixtureCase, bad, good } from '../fixtures/cases';
-import { WorkloadKind } from '../fixtures/workloads';
+import { WorkloadKind, workload } from '../fixtures/workloads';
 
 const R1 = 'SBX-R1-runtime-class';
 
@@ -40,4 +40,26 @@ export const fixtures: FixtureCase[] = [
   bad(R1, 'Job', 'own-overhead', 'A template that brings a tiny overhead of its own', (s) => {
     s.overhead = { cpu: '1m', memory: '1Ki' };
   }),
+  (() => {
+    const job = workload('Job', 'rc');
+    return {
+      rule: R1,
+      verdict: 'bad' as const,
+      name: 'replicationcontroller-runc',
+      description: 'The oldest controller kind still runs pods: a ReplicationController on runc',
+      object: {
+        apiVersion: 'v1',
+        kind: 'ReplicationController',
+        metadata: { name: 'legacy' },
+        spec: {
+          replicas: 1,
+          selector: { app: 'agent' },
+          template: {
+            ...job.spec.template,
+            spec: { ...job.spec.template.spec, restartPolicy: 'Always', runtimeClassName: 'runc' },
+          },
+        },
+      },
+    };
+  })(),
 ];

@@ -68,4 +68,23 @@ export const fixtures: FixtureCase[] = [
       s.volumes.push(ephemeralVolume('work', '21474836481'));
     },
   ),
+  bad(
+    R12,
+    'StatefulSet',
+    'claim-template-16ti',
+    'A claim template of 16Ti: one such claim per replica',
+    (_s, w) => {
+      w.spec.volumeClaimTemplates = [claimTemplate('data', '16Ti')];
+    },
+  ),
+  good(R12, 'StatefulSet', 'claim-template-1gi', 'A 1Gi claim template', (_s, w) => {
+    w.spec.volumeClaimTemplates = [claimTemplate('data', '1Gi')];
+  }),
 ];
+
+function claimTemplate(name: string, storage: string) {
+  return {
+    metadata: { name },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } },
+  };
+}

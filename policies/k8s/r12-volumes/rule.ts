@@ -6,16 +6,7 @@ import { podField, present, WORKLOAD_VARIABLES, workloadRule } from '../workload
 const ID = 'SBX-R12-volumes';
 
 /** The volume types a sandbox needs (`csi` is added when parameters.allowInlineCsi is true). */
-export const SANDBOX_VOLUME_TYPES = [
-  'configMap',
-  'downwardAPI',
-  'emptyDir',
-  'ephemeral',
-  'image',
-  'persistentVolumeClaim',
-  'projected',
-  'secret',
-];
+export const SANDBOX_VOLUME_TYPES = RESTRICTED_VOLUME_TYPES.filter((t) => t !== 'csi');
 
 /**
  * The most generic ephemeral volumes one pod spec may declare. CEL has no fold, so the total is an
@@ -63,7 +54,7 @@ export function rule(p: ResolvedParameters): AdmissionRule {
         `Volumes of a type Pod Security Restricted allows but a sandbox does not need ` +
         `(${refused.length > 0 ? refused.join(', ') : 'none with these parameters'}; SBX-R3 refuses the others); generic ephemeral ` +
         `volumes without a storage request, more than ${MAX_EPHEMERAL_VOLUMES} of them, or asking for more than ` +
-        `${p.maxVolumeStorage} together.`,
+        `${p.maxVolumeStorage} together; StatefulSet claim templates over ${p.maxVolumeStorage} each.`,
       why:
         'Inline CSI volumes mount whatever their driver serves (a secrets store, a network filesystem) with no ' +
         'claim that a quota counts. A generic ephemeral volume becomes a claim the pod cannot start without: ' +
@@ -98,6 +89,18 @@ export function rule(p: ResolvedParameters): AdmissionRule {
           'volumes',
           `at most ${MAX_EPHEMERAL_VOLUMES} generic ephemeral volumes`,
         ),
+        {
+          // A StatefulSet's claim templates become one claim per replica: each is bounded when
+          // the StatefulSet is submitted (SBX-R17 and the quota bound the claims themselves).
+          expression:
+            "object.kind != 'StatefulSet' || !has(object.spec.volumeClaimTemplates) || " +
+            `object.spec.volumeClaimTemplates.all(t, ${present('t', 'spec', 'resources', 'requests')} && ` +
+            `'storage' in t.spec.resources.requests && ` +
+            `!quantity(string(t.spec.resources.requests.storage)).isGreaterThan(quantity(${max})))`,
+          messageExpression: celString(
+            `spec.volumeClaimTemplates: each must ask for storage, at most ${p.maxVolumeStorage} [${ID}]`,
+          ),
+        },
         {
           expression: `!quantity('0')${total}.isGreaterThan(quantity(${max}))`,
           messageExpression:

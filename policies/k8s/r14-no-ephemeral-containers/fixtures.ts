@@ -7,7 +7,8 @@ const R14 = 'SBX-R14-no-ephemeral-containers';
 const running = workload('Pod', 'running');
 const withDebugger = structuredClone(running);
 // Ephemeral containers may not set resources; otherwise it meets every container rule.
-const { resources: _resources, ...debug } = container('debug');
+const debug = container('debug');
+delete debug.resources;
 withDebugger.spec.ephemeralContainers = [{ ...debug, targetContainerName: 'agent' }];
 
 export const fixtures: FixtureCase[] = [

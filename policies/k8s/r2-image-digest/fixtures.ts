@@ -1,6 +1,6 @@
 // Fixtures of this rule: compliant variants (good) and attacks (bad). See ../fixtures/catalogue.ts.
 import { FixtureCase, bad, good } from '../fixtures/cases';
-import { HEX, container } from '../fixtures/workloads';
+import { HEX, container, workload } from '../fixtures/workloads';
 import { KubeObject } from '../pack';
 
 const R2 = 'SBX-R2-image-digest';
@@ -164,4 +164,18 @@ export const fixtures: FixtureCase[] = [
   bad(R2, 'Pod', 'image-volume-localhost', 'An image volume from localhost', (s) =>
     imageVolume(s, from('localhost:5000').replace('tasks/agent', 'models/small')),
   ),
+  (() => {
+    const running = workload('Pod', 'running-image-swap');
+    const swapped = structuredClone(running);
+    swapped.spec.containers[0].image = 'registry.example.com/tasks/agent:latest';
+    return {
+      rule: R2,
+      verdict: 'bad' as const,
+      name: 'pod-update-image-to-tag',
+      description:
+        'A running sandbox pod updated to a mutable tag: the image is the one field a pod update may change',
+      object: swapped,
+      request: { operation: 'UPDATE' as const, oldObject: running, as: 'attacker' as const },
+    };
+  })(),
 ];

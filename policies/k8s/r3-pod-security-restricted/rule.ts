@@ -57,7 +57,7 @@ const SELINUX_TYPES = [
  * The pod runs in its own user namespace (`hostUsers: false`): from v1.35 the runAsNonRoot and
  * runAsUser checks allow any value (helpers.go, relaxPolicyForUserNamespacePod).
  */
-const USER_NAMESPACE = equals('false', 'variables.spec', 'hostUsers');
+export const USER_NAMESPACE = equals('false', 'variables.spec', 'hostUsers');
 /**
  * A Windows pod (`spec.os.name: windows`): from v1.25 the allowPrivilegeEscalation, capabilities
  * and seccomp checks skip it (the API server forbids those Linux fields on it, and the kubelet of a
@@ -105,6 +105,17 @@ const HANDLERS: { path: string[]; field: string }[] = [
 
 const SECCOMP_OK = ['RuntimeDefault', 'Localhost'];
 const ALL = '(variables.containers + variables.initContainers + variables.ephemeralContainers)';
+
+/** runAsNonRoot false nowhere, and true on every container or on the pod (check_runAsNonRoot.go). */
+export const NON_ROOT =
+  `!${equals('false', 'variables.spec', 'securityContext', 'runAsNonRoot')} && ` +
+  `${ALL}.all(c, (${present('c', 'securityContext', 'runAsNonRoot')}) ? ` +
+  `c.securityContext.runAsNonRoot : ${equals('true', 'variables.spec', 'securityContext', 'runAsNonRoot')})`;
+/** The pod-level runAsUser is not 0 (check_runAsUser.go). */
+export const POD_NOT_UID_0 = `!${equals('0', 'variables.spec', 'securityContext', 'runAsUser')}`;
+/** A container's runAsUser is not 0. */
+export const containerNotUid0 = (c: string): string =>
+  `!${equals('0', c, 'securityContext', 'runAsUser')}`;
 
 export const rule: AdmissionRule = workloadRule({
   id: ID,
@@ -208,23 +219,21 @@ export const rule: AdmissionRule = workloadRule({
     // any value when the pod has its own user namespace (v1.35).
     podField(
       ID,
-      `${USER_NAMESPACE} || (!${equals('false', 'variables.spec', 'securityContext', 'runAsNonRoot')} && ` +
-        `${ALL}.all(c, (${present('c', 'securityContext', 'runAsNonRoot')}) ? ` +
-        `c.securityContext.runAsNonRoot : ${equals('true', 'variables.spec', 'securityContext', 'runAsNonRoot')}))`,
+      `${USER_NAMESPACE} || (${NON_ROOT})`,
       'securityContext.runAsNonRoot',
       'must be true on the pod or on every container, and false on none (any value with hostUsers: false)',
     ),
     // Not uid 0 (check_runAsUser.go); any value when the pod has its own user namespace (v1.35).
     podField(
       ID,
-      `${USER_NAMESPACE} || !${equals('0', 'variables.spec', 'securityContext', 'runAsUser')}`,
+      `${USER_NAMESPACE} || ${POD_NOT_UID_0}`,
       'securityContext.runAsUser',
       'must not be 0 (any value with hostUsers: false)',
     ),
     ...everyContainer(
       ID,
       ALL_CONTAINER_LISTS,
-      (c) => `${USER_NAMESPACE} || !${equals('0', c, 'securityContext', 'runAsUser')}`,
+      (c) => `${USER_NAMESPACE} || ${containerNotUid0(c)}`,
       '.securityContext.runAsUser',
       'must not be 0 (any value with hostUsers: false)',
     ),

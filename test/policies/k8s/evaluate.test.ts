@@ -55,6 +55,18 @@ describe('PolicyEvaluator matching', () => {
     expect(verdict.violations[0].message).toMatch(/^spec\.template\.spec\.runtimeClassName: /);
   });
 
+  test('a Pod bringing its own spec.overhead is refused as RuntimeClass admission refuses it', () => {
+    const pod = workload('Pod', 'overhead');
+    pod.spec.overhead = { cpu: '1m', memory: '1Ki' };
+    expect(evaluator.evaluate(pod).violations).toEqual([
+      {
+        rule: 'admission:RuntimeClass',
+        message:
+          'spec.overhead: must not be set by the client; RuntimeClass admission fills it in from the RuntimeClass [admission:RuntimeClass]',
+      },
+    ]);
+  });
+
   test('a subresource is matched only by rules that list it', () => {
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: {} };
     // pods/status is listed by no rule: the pod spec cannot change through it.
