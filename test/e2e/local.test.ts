@@ -62,11 +62,20 @@ describe('eval-sandbox local up | status | down', () => {
         ).toString('utf8'),
         token: kubeconfig.users[0].user.token,
       });
-      await client.apply({
+      // A sandbox namespace must be Pod Security restricted at a pinned version (SBX-B3).
+      const ns = await client.apply({
         apiVersion: 'v1',
         kind: 'Namespace',
-        metadata: { name: 'sbx-try', labels: { 'eval-sandbox.io/sandbox': 'true' } },
+        metadata: {
+          name: 'sbx-try',
+          labels: {
+            'eval-sandbox.io/sandbox': 'true',
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/enforce-version': 'v1.35',
+          },
+        },
       });
+      expect(ns.status).toBeLessThan(300);
       const weak = workload('Job', 'weak');
       weak.spec.template.spec.containers[0].image = 'busybox:latest';
       const deadline = Date.now() + 60_000;
