@@ -47,7 +47,7 @@ build_kubernetes() {
     for cmd in kube-apiserver kube-controller-manager; do
       log "go build $cmd"
       go build -trimpath -o "$cmd" -ldflags "$flags" "k8s.io/kubernetes/cmd/$cmd" >&2
-      mv "$cmd" "$dir/$cmd.tmp" && mv "$dir/$cmd.tmp" "$dir/$cmd"
+      mv "$cmd" "$dir/$cmd.tmp.$$" && mv "$dir/$cmd.tmp.$$" "$dir/$cmd"
     done
   )
   rm -rf "$work"
@@ -79,7 +79,7 @@ GO
     go mod tidy >&2
     go build -trimpath -o etcd -ldflags "-s -w" . >&2
     mkdir -p "$dir"
-    mv etcd "$bin.tmp" && mv "$bin.tmp" "$bin"
+    mv etcd "$bin.tmp.$$" && mv "$bin.tmp.$$" "$bin"
   )
   rm -rf "$work"
   echo "$bin"

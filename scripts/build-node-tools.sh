@@ -32,7 +32,7 @@ build() {
     local work; work="$(mktemp -d)"
     GOBIN="$work" go install -trimpath -ldflags "-s -w" "$pkg" >&2
     mkdir -p "$dir"
-    mv "$work/$(basename "${pkg%@*}")" "$dir/$out.tmp" && mv "$dir/$out.tmp" "$dir/$out"
+    mv "$work/$(basename "${pkg%@*}")" "$dir/$out.tmp.$$" && mv "$dir/$out.tmp.$$" "$dir/$out"
     rm -rf "$work"
   fi
   echo "$name $dir/$out"
@@ -49,6 +49,6 @@ build containerd-shim-runsc-v1 "$TOOLS/gvisor-$GVISOR_VERSION" \
 crd="$TOOLS/nodeadm-$NODEADM_VERSION/node.eks.aws_nodeconfigs.yaml"
 if [ ! -f "$crd" ]; then
   src="$(go mod download -json "github.com/awslabs/amazon-eks-ami/nodeadm@$NODEADM_VERSION" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
-  cp "$src/crds/node.eks.aws_nodeconfigs.yaml" "$crd.tmp" && mv "$crd.tmp" "$crd"
+  cp "$src/crds/node.eks.aws_nodeconfigs.yaml" "$crd.tmp.$$" && mv "$crd.tmp.$$" "$crd"
 fi
 echo "nodeconfig-crd $crd"
