@@ -149,6 +149,17 @@ export async function localDown(stateDir: string, io: LocalIo): Promise<number> 
   while (state.pids.some(alive) && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 200));
   for (const pid of state.pids.filter(alive)) process.kill(pid, 'SIGKILL');
+  // SIGKILL is not instant either (a process in disk I/O dies when the I/O returns): wait for it.
+  const killDeadline = Date.now() + 10_000;
+  while (state.pids.some(alive) && Date.now() < killDeadline)
+    await new Promise((r) => setTimeout(r, 100));
+  const survivors = state.pids.filter(alive);
+  if (survivors.length > 0) {
+    io.err(
+      `processes ${survivors.join(', ')} did not exit after SIGKILL; state kept in ${stateDir}`,
+    );
+    return 1;
+  }
   fs.rmSync(stateDir, { recursive: true, force: true });
   io.out(`stopped ${state.pids.length} processes and removed ${stateDir}`);
   return 0;
