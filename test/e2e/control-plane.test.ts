@@ -17,7 +17,7 @@ import {
   requestOptions,
   ruleFolder,
 } from '../../policies/k8s/fixtures/catalogue';
-import { workload } from '../../policies/k8s/fixtures/workloads';
+import { sandboxNamespace, workload } from '../../policies/k8s/fixtures/workloads';
 
 const ROOT = path.resolve(__dirname, '../..');
 const RUNNER = 'system:serviceaccount:eval-orchestrator:orchestrator';
@@ -154,18 +154,7 @@ describe('the attack catalogue, judged by the real admission chain', () => {
     // A sandbox namespace as PSA and the policies see it, without LimitRange defaults (which would
     // fill in the limits R5 checks before validation runs).
     await applyAll([
-      {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: {
-          name: NS,
-          labels: {
-            'eval-sandbox.io/sandbox': 'true',
-            'pod-security.kubernetes.io/enforce': 'restricted',
-            'pod-security.kubernetes.io/enforce-version': 'v1.35',
-          },
-        },
-      },
+      sandboxNamespace(NS),
       // No controller manager runs here to create it; the ServiceAccount admission plugin needs it.
       {
         apiVersion: 'v1',

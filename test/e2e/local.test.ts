@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { alive } from '../../cli/local/commands';
 import { KubeClient } from '../../cli/local/kube-client';
-import { workload } from '../../policies/k8s/fixtures/workloads';
+import { sandboxNamespace, workload } from '../../policies/k8s/fixtures/workloads';
 import { buildPolicyPack } from '../../policies/k8s/pack';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -63,18 +63,7 @@ describe('eval-sandbox local up | status | down', () => {
         token: kubeconfig.users[0].user.token,
       });
       // A sandbox namespace must be Pod Security restricted at a pinned version (SBX-B3).
-      const ns = await client.apply({
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: {
-          name: 'sbx-try',
-          labels: {
-            'eval-sandbox.io/sandbox': 'true',
-            'pod-security.kubernetes.io/enforce': 'restricted',
-            'pod-security.kubernetes.io/enforce-version': 'v1.35',
-          },
-        },
-      });
+      const ns = await client.apply(sandboxNamespace('sbx-try'));
       expect(ns.status).toBeLessThan(300);
       const weak = workload('Job', 'weak');
       weak.spec.template.spec.containers[0].image = 'busybox:latest';
