@@ -3,3 +3,4 @@ export * from './platform';
 export * from './errors';
 export * from './validation';
 export * from './network';
+export * from './probe-image';

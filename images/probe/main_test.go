@@ -1,0 +1,111 @@
+package main
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDNSQueryAndReplyRoundTrip(t *testing.T) {
+	q, err := dnsQuery(0x1234, "kubernetes.default.svc.cluster.local.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := dnsReply(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ips, err := dnsAnswers(resp, 0x1234)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ips) != 1 || !ips[0].Equal(net.IPv4(192, 0, 2, 1)) {
+		t.Fatalf("answers = %v, want [192.0.2.1]", ips)
+	}
+	if _, err := dnsAnswers(resp, 0x4321); err == nil {
+		t.Fatal("a response to another query id was accepted")
+	}
+}
+
+func TestDNSAnswersErrors(t *testing.T) {
+	q, _ := dnsQuery(7, "example.com")
+	nx := append([]byte(nil), q...)
+	nx[2], nx[3] = 0x81, 0x83 // response, NXDOMAIN
+	if _, err := dnsAnswers(nx, 7); err == nil || err.Error() != "rcode 3" {
+		t.Fatalf("NXDOMAIN: err = %v", err)
+	}
+	empty := append([]byte(nil), q...)
+	empty[2], empty[3] = 0x81, 0x80
+	if _, err := dnsAnswers(empty, 7); err == nil {
+		t.Fatal("an answer without A records was accepted")
+	}
+	if _, err := dnsAnswers(q, 7); err == nil {
+		t.Fatal("a query (QR=0) was accepted as a response")
+	}
+	if _, err := dnsQuery(1, "bad..name"); err == nil {
+		t.Fatal("an empty label was encoded")
+	}
+}
+
+func TestLookupAgainstServe(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	go serveDNS(pc)
+	ips, err := lookupA(pc.LocalAddr().String(), "example.com", time.Second)
+	if err != nil || len(ips) != 1 || ips[0].String() != "192.0.2.1" {
+		t.Fatalf("lookupA = %v, %v", ips, err)
+	}
+	silent, _ := net.ListenPacket("udp", "127.0.0.1:0") // bound, never answers
+	defer silent.Close()
+	if _, err := lookupA(silent.LocalAddr().String(), "example.com", 200*time.Millisecond); err == nil {
+		t.Fatal("a silent resolver answered")
+	}
+}
+
+func TestNameservers(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "resolv.conf")
+	conf := "# comment\nsearch ns.svc.cluster.local svc.cluster.local\nnameserver 10.100.0.10\nnameserver  fd00::a \noptions ndots:5\nnameserver\n"
+	if err := os.WriteFile(p, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := nameservers(p)
+	if err != nil || !reflect.DeepEqual(got, []string{"10.100.0.10", "fd00::a"}) {
+		t.Fatalf("nameservers = %v, %v", got, err)
+	}
+}
+
+func TestBlockedTargetsDefault(t *testing.T) {
+	t.Setenv("KUBERNETES_SERVICE_HOST", "10.100.0.1")
+	t.Setenv("KUBERNETES_SERVICE_PORT", "443")
+	os.Unsetenv("PROBE_BLOCKED")
+	want := []string{"169.254.169.254:80", "169.254.170.23:80", "10.100.0.1:443", "kubernetes.default.svc.cluster.local:443"}
+	if got := blockedTargets(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("blockedTargets = %v", got)
+	}
+	t.Setenv("PROBE_BLOCKED", " 10.0.0.1:80, ,")
+	if got := blockedTargets(); !reflect.DeepEqual(got, []string{"10.0.0.1:80"}) {
+		t.Fatalf("blockedTargets = %v", got)
+	}
+}
+
+func TestDialOutcomes(t *testing.T) {
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	if ok, _ := dial(addr, time.Second); !ok {
+		t.Fatal("a listening port did not connect")
+	}
+	l.Close()
+	if ok, detail := dial(addr, time.Second); ok || !strings.HasPrefix(detail, "refused") {
+		t.Fatalf("closed port: %v %q", ok, detail)
+	}
+	if ok, detail := dial("no-such-name.invalid:80", time.Second); ok || !strings.HasPrefix(detail, "name did not resolve") {
+		t.Fatalf("unresolvable name: %v %q", ok, detail)
+	}
+}
