@@ -1,11 +1,19 @@
 import { Chart, ChartProps, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { SandboxConformanceProbe } from '../constructs/k8s/conformance-probe';
+import { EgressRule } from '../constructs/k8s/egress-policy';
 import { EvaluationSandbox } from '../constructs/k8s/evaluation-sandbox';
+import { PROBE_IMAGE } from '../constructs/shared/probe-image';
 
 /**
  * Two example evaluations, each in its own sandbox namespace, to show the defaults and the few
- * props most users set. The image digests are placeholders for your own task images.
+ * props most users set. Both run the conformance probe image as their evaluation, so a real node
+ * can run them as they are and their logs carry the probe's report; put your own digest-pinned task
+ * image and arguments in its place. The probe's expectations are computed from the same props the
+ * sandbox gets (resources, egress), and the stand-in targets 10.20.0.10:443 (inside the swe
+ * allowlist), 10.30.0.10:443 (outside any) and the resolver 10.30.0.53:53 (not cluster DNS) are
+ * the local test node's.
  */
 export class ExampleSandboxChart extends Chart {
   public readonly sandboxes: EvaluationSandbox[];
@@ -20,26 +28,38 @@ export class ExampleSandboxChart extends Chart {
     const auditors = kplus.Group.fromName(this, 'Auditors', 'eval-auditors');
 
     // A software-engineering task that may reach an internal package mirror over HTTPS only.
+    const sweEgress: EgressRule[] = [{ cidr: '10.20.0.0/16', ports: [443] }];
     const swe = new EvaluationSandbox(this, 'SweTask', {
       evaluationId: 'swe-0001',
       task: 'swe-fix-failing-test',
       model: 'example-model-v1',
       provenanceLabels: { 'eval-sandbox.io/run-group': 'nightly' },
-      image:
-        'registry.example.com/tasks/swe-fix-failing-test@sha256:4b825dc642cb6eb9a060e54bf8d69288fbee4904a1a2e4e5f5b1c3a7d2e6f901',
-      args: ['--task', 'fix-failing-test'],
-      egress: [{ cidr: '10.20.0.0/16', ports: [443] }],
+      image: PROBE_IMAGE,
+      args: ['check'],
+      env: SandboxConformanceProbe.environment({
+        egress: sweEgress,
+        allowed: ['10.20.0.10:443'],
+        blocked: ['10.30.0.10:443'],
+        dnsOutside: ['10.30.0.53:53'],
+      }),
+      egress: sweEgress,
     });
 
-    // A capture-the-flag task: no egress at all, more CPU, a shorter deadline.
+    // A capture-the-flag task: no egress at all, more CPU (1.5 cores: with gVisor's 100m pod
+    // overhead it still fits a 2-CPU node), a shorter deadline.
+    const ctfResources = { cpu: kplus.Cpu.millis(1500), memory: Size.gibibytes(4) };
     const ctf = new EvaluationSandbox(this, 'CtfTask', {
       evaluationId: 'ctf-0002',
       task: 'ctf-web-easy',
       model: 'example-model-v1',
-      image:
-        'registry.example.com/tasks/ctf-web-easy@sha256:9f2c1e0d8b7a6f5e4d3c2b1a09f8e7d6c5b4a3928170f6e5d4c3b2a1908f7e6d',
-      cpu: kplus.Cpu.units(2),
-      memory: Size.gibibytes(4),
+      image: PROBE_IMAGE,
+      args: ['check'],
+      env: SandboxConformanceProbe.environment({
+        ...ctfResources,
+        blocked: ['10.20.0.10:443', '10.30.0.10:443'],
+        dnsOutside: ['10.30.0.53:53'],
+      }),
+      ...ctfResources,
       activeDeadline: Duration.minutes(30),
     });
 

@@ -23,6 +23,13 @@ import { check, checkCpu, checkSize, sizeKib, standardLabels } from './internal'
 /** The name of the evaluation container in every evaluation pod. */
 export const EVALUATION_CONTAINER_NAME = 'evaluation';
 
+/** Default CPU request and limit of an evaluation container ({@link EvaluationJobOptions.cpu}). */
+export const DEFAULT_EVALUATION_CPU = kplus.Cpu.units(1);
+/** Default memory request and limit of an evaluation container ({@link EvaluationJobOptions.memory}). */
+export const DEFAULT_EVALUATION_MEMORY = Size.gibibytes(2);
+/** Default mount path of the scratch volume ({@link EvaluationJobOptions.scratchPath}). */
+export const DEFAULT_SCRATCH_PATH = '/tmp';
+
 /**
  * Options for an evaluation Job, without where it runs (shared with {@link EvaluationSandbox}).
  */
@@ -279,11 +286,11 @@ export class EvaluationJob extends Construct {
       }
     }
 
-    this.cpu = props.cpu ?? kplus.Cpu.units(1);
-    this.memory = props.memory ?? Size.gibibytes(2);
+    this.cpu = props.cpu ?? DEFAULT_EVALUATION_CPU;
+    this.memory = props.memory ?? DEFAULT_EVALUATION_MEMORY;
     this.ephemeralStorage = props.ephemeralStorage ?? Size.gibibytes(4);
     this.scratchSize = props.scratchSize ?? Size.gibibytes(1);
-    this.scratchPath = props.scratchPath ?? '/tmp';
+    this.scratchPath = props.scratchPath ?? DEFAULT_SCRATCH_PATH;
     check(this, checkCpu('cpu', this.cpu));
     check(this, checkSize('memory', this.memory));
     check(this, checkSize('ephemeralStorage', this.ephemeralStorage));

@@ -4,6 +4,7 @@ import { EgressPolicy, EgressRule } from './egress-policy';
 import { EvaluationJob, EvaluationJobOptions } from './evaluation-job';
 import { slugify } from '../shared/validation';
 import { check, cpuMillis, sizeKib } from './internal';
+import { PostureRecord } from './posture-record';
 import { SandboxIdentity } from './sandbox-identity';
 import { SandboxNamespace, SandboxNamespaceOptions } from './sandbox-namespace';
 
@@ -30,7 +31,8 @@ export interface EvaluationSandboxProps extends SandboxNamespaceOptions, Evaluat
 /**
  * One evaluation, isolated: its own {@link SandboxNamespace} (PSA restricted, quota, default-deny
  * network), a {@link SandboxIdentity} with no rights, and an {@link EvaluationJob} running in gVisor
- * as that identity. This is the construct most users need.
+ * as that identity, with a {@link PostureRecord} of its effective posture beside the Job. This is
+ * the construct most users need.
  *
  * ```ts
  * new EvaluationSandbox(chart, 'Run42', {
@@ -47,6 +49,8 @@ export class EvaluationSandbox extends Construct {
   public readonly identity: SandboxIdentity;
   /** The evaluation Job. */
   public readonly job: EvaluationJob;
+  /** The record of the evaluation's effective posture (ConfigMap `<job name>-posture`). */
+  public readonly posture: PostureRecord;
 
   constructor(scope: Construct, id: string, props: EvaluationSandboxProps) {
     super(scope, id);
@@ -60,6 +64,11 @@ export class EvaluationSandbox extends Construct {
       ...props,
       namespace: this.namespace.name,
       serviceAccount: this.identity.serviceAccount,
+    });
+
+    this.posture = new PostureRecord(this, 'Posture', {
+      job: this.job,
+      sandboxNamespace: this.namespace,
     });
 
     this.identity.node.addDependency(this.namespace.resource);

@@ -31,6 +31,11 @@ export interface GvisorRuntimeClassProps {
   readonly overheadMemory?: Size;
 }
 
+/** The default per-pod CPU overhead of the gVisor RuntimeClass. */
+export const DEFAULT_GVISOR_OVERHEAD_CPU = kplus.Cpu.millis(100);
+/** The default per-pod memory overhead of the gVisor RuntimeClass. */
+export const DEFAULT_GVISOR_OVERHEAD_MEMORY = Size.mebibytes(128);
+
 /**
  * The `gvisor` RuntimeClass: pods that name it run under gVisor (`runsc`) on the dedicated,
  * tainted sandbox node pool and nowhere else.
@@ -53,8 +58,8 @@ export class GvisorRuntimeClass extends Construct {
 
   constructor(scope: Construct, id: string, props: GvisorRuntimeClassProps = {}) {
     super(scope, id);
-    this.overheadCpu = props.overheadCpu ?? kplus.Cpu.millis(100);
-    this.overheadMemory = props.overheadMemory ?? Size.mebibytes(128);
+    this.overheadCpu = props.overheadCpu ?? DEFAULT_GVISOR_OVERHEAD_CPU;
+    this.overheadMemory = props.overheadMemory ?? DEFAULT_GVISOR_OVERHEAD_MEMORY;
     check(this, checkCpu('overheadCpu', this.overheadCpu));
     check(this, checkSize('overheadMemory', this.overheadMemory));
 

@@ -7,3 +7,5 @@ export * from './evaluation-job';
 export * from './evaluation-sandbox';
 export * from './sandbox-admission-policies';
 export * from './sandbox-priority-class';
+export * from './posture-record';
+export * from './conformance-probe';

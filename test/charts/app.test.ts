@@ -5,6 +5,11 @@ import * as path from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { parseAllDocuments, parse } from 'yaml';
 import { synthesize, buildApp } from '../../charts/app';
+import { ExampleSandboxChart } from '../../charts/example-sandbox-chart';
+import { SandboxConformanceProbe } from '../../constructs/k8s/conformance-probe';
+import { GvisorRuntimeClass } from '../../constructs/k8s/gvisor-runtime-class';
+import { cpuMillis } from '../../constructs/k8s/internal';
+import { PROBE_IMAGE } from '../../constructs/shared/probe-image';
 import { EvaluationSandbox } from '../../constructs/k8s/evaluation-sandbox';
 import { ValidationError } from '../../constructs/shared/errors';
 import { PolicyEvaluator } from '../../policies/k8s/evaluate';
@@ -112,6 +117,58 @@ describe('charts', () => {
 
   test.each(files)('snapshot of %s', (file) => {
     expect(fs.readFileSync(path.join(out, file), 'utf8')).toMatchSnapshot();
+  });
+});
+
+describe('the example sandboxes run the conformance probe', () => {
+  const chart = new ExampleSandboxChart(new App(), 'example-sandboxes');
+  const [swe, ctf] = chart.sandboxes;
+  const env = (sandbox: EvaluationSandbox): Record<string, string> =>
+    Object.fromEntries(
+      (
+        (sandbox.job.resource.toJson() as K8sObject).spec.template.spec.containers[0]
+          .env as K8sObject[]
+      ).map((e) => [e.name, e.value]),
+    );
+
+  test('GIVEN each example THEN it runs the pinned probe image with `check`', () => {
+    for (const sandbox of chart.sandboxes) {
+      expect(sandbox.job.image).toBe(PROBE_IMAGE);
+      const container = (sandbox.job.resource.toJson() as K8sObject).spec.template.spec
+        .containers[0];
+      expect(container.args).toEqual(['check']);
+    }
+  });
+
+  test("GIVEN each example THEN its expectations are its own job's cpu, memory and scratch path", () => {
+    for (const sandbox of chart.sandboxes) {
+      const expected = SandboxConformanceProbe.environmentForJob(sandbox.job);
+      for (const key of ['PROBE_EXPECT_CPU_MILLIS', 'PROBE_EXPECT_MEMORY_BYTES', 'PROBE_SCRATCH'])
+        expect([key, env(sandbox)[key]]).toEqual([key, expected[key]]);
+    }
+  });
+
+  test('the swe example must reach its mirror stand-in and not the outside one; ctf reaches neither', () => {
+    expect(env(swe)).toMatchObject({
+      PROBE_ALLOWED: '10.20.0.10:443',
+      PROBE_DNS_OUTSIDE: '10.30.0.53:53',
+    });
+    expect(env(swe).PROBE_BLOCKED.split(',').slice(-1)).toEqual(['10.30.0.10:443']);
+    expect(env(ctf).PROBE_ALLOWED).toBeUndefined();
+    expect(env(ctf).PROBE_BLOCKED.split(',').slice(-2)).toEqual([
+      '10.20.0.10:443',
+      '10.30.0.10:443',
+    ]);
+    expect(env(ctf).PROBE_DNS_OUTSIDE).toBe('10.30.0.53:53');
+  });
+
+  test('GIVEN a 2-CPU node THEN each example fits with the gVisor pod overhead', () => {
+    const overhead = cpuMillis(
+      new GvisorRuntimeClass(new Chart(new App(), 'rc'), 'Rc').overheadCpu,
+    );
+    for (const sandbox of chart.sandboxes)
+      expect(cpuMillis(sandbox.job.cpu) + overhead).toBeLessThanOrEqual(2000);
+    expect(cpuMillis(ctf.job.cpu)).toBe(1500);
   });
 });
 

@@ -31,6 +31,7 @@ describe('EvaluationSandbox', () => {
       'NetworkPolicy/allow-cluster-dns',
       'ServiceAccount/evaluator',
       'Job/eval-run-7',
+      'ConfigMap/eval-run-7-posture',
     ]);
     for (const o of objects.filter((x) => x.kind !== 'Namespace'))
       expect(o.metadata.namespace).toBe('sbx-run-7');

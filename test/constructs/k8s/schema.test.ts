@@ -45,6 +45,7 @@ describe('Kubernetes schema validation', () => {
         'RoleBinding',
         'ServiceAccount',
         'Job',
+        'ConfigMap',
       ]),
     );
     expectSchemaValid(objects);
