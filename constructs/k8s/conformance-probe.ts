@@ -211,7 +211,8 @@ export interface SandboxConformanceProbeProps extends ConformanceProbeExpectatio
   readonly ephemeralStorage?: Size;
 
   /**
-   * Size limit of the scratch volume the probe writes to.
+   * Size limit of the scratch volume the probe writes to: memory-backed, as in every
+   * EvaluationJob, so it must not exceed `memory`.
    *
    * @default Size.mebibytes(64)
    */
@@ -559,7 +560,11 @@ export class SandboxConformanceProbe extends Construct {
     }
   }
 
-  /** The probe and the evaluation, each with the runtime overhead, must fit the quota together. */
+  /**
+   * The probe and the evaluation, each with the runtime overhead, must fit the quota together. A
+   * memory-backed scratch is inside each Job's memory limit (EvaluationJob checks it fits) and a
+   * disk scratch inside its ephemeral storage, so neither is added again.
+   */
   private checkQuota(sandbox: EvaluationSandbox): void {
     const ns = sandbox.namespace;
     const evaluation = sandbox.job;

@@ -463,22 +463,34 @@ func lookupA(server, name string, timeout time.Duration) ([]net.IP, error) {
 		return nil, err
 	}
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(timeout))
-	if _, err := conn.Write(q); err != nil {
-		return nil, err
-	}
+	// Like a stub resolver, send the query again every second until the timeout: a first datagram
+	// lost (for one, while a NetworkPolicy controller has not yet judged a new pod) is not an answer.
+	deadline := time.Now().Add(timeout)
 	buf := make([]byte, 4096)
 	for {
-		n, err := conn.Read(buf)
-		if os.IsTimeout(err) {
-			return nil, fmt.Errorf("no answer within %v (timeout)", timeout)
-		} else if errors.Is(err, syscall.ECONNREFUSED) {
-			return nil, errors.New("refused (ICMP port unreachable)")
-		} else if err != nil {
+		if _, err := conn.Write(q); err != nil && !errors.Is(err, syscall.ECONNREFUSED) {
 			return nil, err
 		}
-		if ips, err := dnsAnswers(buf[:n], id); err == nil || n >= 12 && binary.BigEndian.Uint16(buf) == id {
-			return ips, err
+		next := time.Now().Add(time.Second)
+		if next.After(deadline) {
+			next = deadline
+		}
+		_ = conn.SetReadDeadline(next)
+		for {
+			n, err := conn.Read(buf)
+			if os.IsTimeout(err) {
+				break
+			} else if errors.Is(err, syscall.ECONNREFUSED) {
+				return nil, errors.New("refused (ICMP port unreachable)")
+			} else if err != nil {
+				return nil, err
+			}
+			if ips, err := dnsAnswers(buf[:n], id); err == nil || n >= 12 && binary.BigEndian.Uint16(buf) == id {
+				return ips, err
+			}
+		}
+		if !time.Now().Before(deadline) {
+			return nil, fmt.Errorf("no answer within %v (timeout)", timeout)
 		}
 	}
 }

@@ -102,7 +102,8 @@ describe('SandboxConformanceProbe', () => {
         'ephemeral-storage': '1Gi',
       });
       expect(container.resources.requests).toEqual(container.resources.limits);
-      expect(pod.volumes[0].emptyDir.sizeLimit).toBe('64Mi');
+      // Memory-backed like every evaluation's, and within the probe's 256Mi memory.
+      expect(pod.volumes[0].emptyDir).toEqual({ medium: 'Memory', sizeLimit: '64Mi' });
       expect(job.spec.activeDeadlineSeconds).toBe(300);
       expect(job.spec.ttlSecondsAfterFinished).toBe(3600);
       expect(job.spec.backoffLimit).toBe(0);
@@ -364,6 +365,11 @@ describe('SandboxConformanceProbe', () => {
         /runtimeOverheadCpu must be a positive whole number/,
       ],
       [
+        'memory-backed scratch larger than its memory',
+        { scratchSize: Size.mebibytes(512) },
+        /scratchSize '512Mi' exceeds memory '256Mi', and the memory-backed scratch is charged to memory; lower scratchSize, raise memory/,
+      ],
+      [
         'a deadline over 24 h',
         { activeDeadline: Duration.hours(25) },
         /activeDeadline \(seconds\)/,
@@ -451,6 +457,12 @@ describe('SandboxConformanceProbe', () => {
           () => build({}, { memory: Size.mebibytes(7681) }),
           /memory: the probe \(256Mi\) and the evaluation \(7681Mi\) with the runtime overhead \(2 x 128Mi\) need 8193Mi, more than the sandbox quotaMemory 8Gi; lower the probe's memory or raise the sandbox's quotaMemory/,
         );
+      });
+      test('GIVEN memory-backed scratch THEN it is counted once, inside memory (it is charged to the memory limit)', () => {
+        // 7.5Gi + 256Mi + 2 x 128Mi = 8Gi: a 7Gi tmpfs scratch adds nothing on top.
+        expect(() =>
+          build({}, { memory: Size.mebibytes(7680), scratchSize: Size.gibibytes(7) }),
+        ).not.toThrow();
       });
       test('GIVEN ephemeral storage over the quota THEN it throws', () => {
         expectValidationError(
