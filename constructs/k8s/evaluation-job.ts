@@ -109,20 +109,44 @@ export interface EvaluationJobOptions {
   readonly memory?: Size;
 
   /**
-   * Ephemeral-storage request and limit (equal), covering the scratch volume, logs and writable
-   * layers: the node evicts the pod before it fills the node's disk.
+   * Ephemeral-storage request and limit (equal), covering logs, writable layers and a scratch
+   * volume on disk (`scratchOnDisk`; the default memory-backed scratch is not counted here): the
+   * kubelet evicts the pod when its usage passes this, checked by polling.
    *
    * @default Size.gibibytes(4)
    */
   readonly ephemeralStorage?: Size;
 
   /**
-   * Size limit of the writable scratch `emptyDir` (the root filesystem is read-only). Must not
-   * exceed `ephemeralStorage`.
+   * Size limit of the writable scratch `emptyDir` (the root filesystem is read-only). The scratch
+   * is memory-backed by default (see `scratchOnDisk`): it is charged to `memory` and must not
+   * exceed it, so the evaluation's processes and its files share that limit. On disk it must not
+   * exceed `ephemeralStorage` instead.
    *
    * @default Size.gibibytes(1)
    */
   readonly scratchSize?: Size;
+
+  /**
+   * Put the scratch `emptyDir` on the node's disk instead of in memory (`medium: Memory`, a
+   * tmpfs).
+   *
+   * A memory-backed scratch has a hard bound: the kubelet sizes the tmpfs to `scratchSize`, so a
+   * write past it fails at once with `ENOSPC`, and the tmpfs is charged to the pod's memory limit.
+   * On disk, the kubelet enforces `scratchSize` and `ephemeralStorage` only by polling (its
+   * eviction manager, about every 10 s). Measured on kubelet v1.35 with gVisor, a pod writing
+   * zero-filled files into a 64Mi disk scratch wrote 39 GB before it was evicted: the node's disk
+   * filled, the node went into DiskPressure and another tenant's pod was evicted too. Setting this
+   * gives that up: an untrusted agent can then fill the node's disk between two polls and evict
+   * other evaluations on the node.
+   *
+   * Acceptable only when the scratch must be larger than the memory you can give the evaluation
+   * and the node (or its disk) holds no other tenant's pods, for example a dedicated node per
+   * evaluation, or a node whose disk is much larger than what a pod can write in a few seconds.
+   *
+   * @default false - the scratch is a tmpfs sized to `scratchSize` and counted against `memory`
+   */
+  readonly scratchOnDisk?: boolean;
 
   /**
    * Where the scratch volume is mounted.
@@ -200,10 +224,10 @@ const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /**
  * A `batch/v1` Job for one evaluation, with every pod default of the platform: gVisor RuntimeClass,
- * non-root, read-only root filesystem with a size-limited scratch volume, all capabilities dropped,
- * no privilege escalation, RuntimeDefault seccomp, no service account token, no service links,
- * requests equal to limits for CPU, memory and ephemeral storage, a deadline, a TTL and a pod
- * failure policy. The image must be pinned by digest.
+ * non-root, read-only root filesystem with a size-limited, memory-backed scratch volume, all
+ * capabilities dropped, no privilege escalation, RuntimeDefault seccomp, no service account token,
+ * no service links, requests equal to limits for CPU, memory and ephemeral storage, a deadline, a
+ * TTL and a pod failure policy. The image must be pinned by digest.
  */
 export class EvaluationJob extends Construct {
   /** The Job name. */
@@ -218,6 +242,11 @@ export class EvaluationJob extends Construct {
   public readonly ephemeralStorage: Size;
   /** Scratch volume size limit. */
   public readonly scratchSize: Size;
+  /**
+   * Whether the scratch volume is on the node's disk (polled limit) rather than a tmpfs charged to
+   * `memory` (hard limit, the default).
+   */
+  public readonly scratchOnDisk: boolean;
   /** Scratch mount path. */
   public readonly scratchPath: string;
   /** `activeDeadlineSeconds`. */
@@ -291,15 +320,30 @@ export class EvaluationJob extends Construct {
     this.ephemeralStorage = props.ephemeralStorage ?? Size.gibibytes(4);
     this.scratchSize = props.scratchSize ?? Size.gibibytes(1);
     this.scratchPath = props.scratchPath ?? DEFAULT_SCRATCH_PATH;
+    this.scratchOnDisk = props.scratchOnDisk ?? false;
     check(this, checkCpu('cpu', this.cpu));
     check(this, checkSize('memory', this.memory));
     check(this, checkSize('ephemeralStorage', this.ephemeralStorage));
     check(this, checkSize('scratchSize', this.scratchSize));
-    if (sizeKib(this.scratchSize) > sizeKib(this.ephemeralStorage)) {
+    if (this.scratchOnDisk) {
+      // A disk emptyDir is counted in the pod's ephemeral storage, so a larger sizeLimit could
+      // never be reached: the pod would be evicted for ephemeralStorage first.
+      if (sizeKib(this.scratchSize) > sizeKib(this.ephemeralStorage)) {
+        check(
+          this,
+          `scratchSize '${this.scratchSize.asString()}' exceeds ephemeralStorage '${this.ephemeralStorage.asString()}'; ` +
+            `raise ephemeralStorage or lower scratchSize`,
+        );
+      }
+    } else if (sizeKib(this.scratchSize) > sizeKib(this.memory)) {
+      // A memory-backed emptyDir is charged to the pod's memory, not to its ephemeral storage (the
+      // kubelet leaves Memory-medium volumes out of ephemeral-storage accounting), so it is checked
+      // against memory only; comparing it with ephemeralStorage would bound nothing.
       check(
         this,
-        `scratchSize '${this.scratchSize.asString()}' exceeds ephemeralStorage '${this.ephemeralStorage.asString()}'; ` +
-          `raise ephemeralStorage or lower scratchSize`,
+        `scratchSize '${this.scratchSize.asString()}' exceeds memory '${this.memory.asString()}', and the ` +
+          `memory-backed scratch is charged to memory; lower scratchSize, raise memory, or set scratchOnDisk ` +
+          `(a disk scratch is bounded only by polling)`,
       );
     }
     if (!this.scratchPath.startsWith('/') || this.scratchPath === '/') {
@@ -337,8 +381,11 @@ export class EvaluationJob extends Construct {
     check(this, checkInteger('user', this.user, 1, 2_147_483_647));
     check(this, checkInteger('group', this.group, 1, 2_147_483_647));
 
+    // A tmpfs sized to scratchSize by default: a hard bound, where a disk emptyDir's sizeLimit is
+    // only polled (see scratchOnDisk).
     const scratch = kplus.Volume.fromEmptyDir(this, 'Scratch', 'scratch', {
       sizeLimit: this.scratchSize,
+      medium: this.scratchOnDisk ? undefined : kplus.EmptyDirMedium.MEMORY,
     });
     this.job = new kplus.Job(this, 'Resource', {
       metadata: { name: this.name, namespace: props.namespace, labels: this.labels },

@@ -214,6 +214,8 @@ export class PostureRecord extends Construct {
           bytes: quantityValue(String(scratchVolume?.emptyDir?.sizeLimit)),
           quantity: String(scratchVolume?.emptyDir?.sizeLimit),
           path: String(mount?.mountPath),
+          // Memory: a tmpfs with a hard bound, charged to the memory limit; Disk: polled by the kubelet.
+          medium: scratchVolume?.emptyDir?.medium === 'Memory' ? 'Memory' : 'Disk',
         },
         requestsEqualLimits: JSON.stringify(requests) === JSON.stringify(limits),
       },

@@ -95,12 +95,15 @@ describe('EvaluationJob', () => {
       expect(container.resources).toEqual({ requests: expected, limits: expected });
     });
 
-    test('a 1Gi scratch emptyDir is mounted at /tmp', () => {
+    test('a 1Gi memory-backed scratch emptyDir (a tmpfs, hard-bounded) is mounted at /tmp', () => {
       const { pod, container, job } = build();
-      expect(pod.volumes).toEqual([{ name: 'scratch', emptyDir: { sizeLimit: '1024Mi' } }]);
+      expect(pod.volumes).toEqual([
+        { name: 'scratch', emptyDir: { medium: 'Memory', sizeLimit: '1024Mi' } },
+      ]);
       expect(container.volumeMounts).toEqual([{ name: 'scratch', mountPath: '/tmp' }]);
       expect(job.scratchSize.asString()).toBe('1Gi');
       expect(job.scratchPath).toBe('/tmp');
+      expect(job.scratchOnDisk).toBe(false);
     });
 
     test('deadline 1h, TTL 15 min, no retries', () => {
@@ -202,6 +205,37 @@ describe('EvaluationJob', () => {
     });
   });
 
+  describe('scratch medium', () => {
+    test('GIVEN scratchOnDisk THEN the emptyDir has no medium (the node disk) and the field says so', () => {
+      const { pod, job } = build({ scratchOnDisk: true });
+      expect(pod.volumes).toEqual([{ name: 'scratch', emptyDir: { sizeLimit: '1024Mi' } }]);
+      expect(job.scratchOnDisk).toBe(true);
+    });
+
+    test('GIVEN memory-backed scratch equal to memory THEN it is accepted', () => {
+      const { pod } = build({ scratchSize: Size.gibibytes(2), memory: Size.gibibytes(2) });
+      expect(pod.volumes[0].emptyDir).toEqual({ medium: 'Memory', sizeLimit: '2048Mi' });
+    });
+
+    test('GIVEN memory-backed scratch larger than ephemeralStorage THEN it is accepted (a tmpfs is not ephemeral storage)', () => {
+      const { pod } = build({
+        scratchSize: Size.gibibytes(6),
+        memory: Size.gibibytes(8),
+        ephemeralStorage: Size.gibibytes(4),
+      });
+      expect(pod.volumes[0].emptyDir).toEqual({ medium: 'Memory', sizeLimit: '6144Mi' });
+    });
+
+    test('GIVEN scratchOnDisk THEN scratch larger than memory is accepted (it is not charged to memory)', () => {
+      const { pod } = build({
+        scratchOnDisk: true,
+        scratchSize: Size.gibibytes(3),
+        memory: Size.gibibytes(1),
+      });
+      expect(pod.volumes[0].emptyDir).toEqual({ sizeLimit: '3072Mi' });
+    });
+  });
+
   describe('errors', () => {
     test.each<[string, Partial<EvaluationJobProps>, RegExp]>([
       [
@@ -256,8 +290,13 @@ describe('EvaluationJob', () => {
         /backoffLimit must be a whole number from 0 to 5/,
       ],
       [
-        'scratch larger than ephemeral storage',
-        { scratchSize: Size.gibibytes(8) },
+        'memory-backed scratch larger than memory',
+        { scratchSize: Size.gibibytes(3) },
+        /scratchSize '3Gi' exceeds memory '2Gi', and the memory-backed scratch is charged to memory; lower scratchSize, raise memory, or set scratchOnDisk/,
+      ],
+      [
+        'disk scratch larger than ephemeral storage',
+        { scratchOnDisk: true, scratchSize: Size.gibibytes(8) },
         /scratchSize '8Gi' exceeds ephemeralStorage '4Gi'; raise ephemeralStorage or lower scratchSize/,
       ],
       [

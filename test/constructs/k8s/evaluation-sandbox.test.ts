@@ -85,6 +85,14 @@ describe('EvaluationSandbox', () => {
     );
   });
 
+  test('the scratch is memory-backed by default, and scratchOnDisk reaches the job', () => {
+    const medium = (props: Partial<EvaluationSandboxProps>) =>
+      podSpec(only(build(props).objects(), 'Job')).volumes[0].emptyDir.medium as unknown;
+    expect(medium({})).toBe('Memory');
+    expect(medium({ scratchOnDisk: true })).toBeUndefined();
+    expect(build({ scratchOnDisk: true }).sandbox.job.scratchOnDisk).toBe(true);
+  });
+
   test('WHEN allowEgressTo and grants are called on the sandbox THEN they land in its namespace', () => {
     const { sandbox, objects } = build();
     const policy = sandbox.allowEgressTo('Mirror', { cidr: '10.1.0.0/16', ports: [443] });

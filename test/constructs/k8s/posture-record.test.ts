@@ -109,7 +109,7 @@ describe('PostureRecord', () => {
         cpu: { millicores: 1000, quantity: '1' },
         memory: { bytes: 2 * 1024 ** 3, quantity: '2048Mi' },
         ephemeralStorage: { bytes: 4 * 1024 ** 3, quantity: '4Gi' },
-        scratch: { bytes: 1024 ** 3, quantity: '1024Mi', path: '/tmp' },
+        scratch: { bytes: 1024 ** 3, quantity: '1024Mi', path: '/tmp', medium: 'Memory' },
         requestsEqualLimits: true,
       });
       expect([r.deadlineSeconds, r.ttlSecondsAfterFinished, r.backoffLimit]).toEqual([
@@ -234,6 +234,23 @@ describe('PostureRecord', () => {
       expect(r.podSecurity.readOnlyRootFilesystem).toBe(false);
       expectValidRecord(r);
     });
+    test('GIVEN scratchOnDisk THEN the scratch medium is recorded as Disk', () => {
+      const r = build({ scratchOnDisk: true }).record();
+      expect(r.limits.scratch).toEqual({
+        bytes: 1024 ** 3,
+        quantity: '1024Mi',
+        path: '/tmp',
+        medium: 'Disk',
+      });
+      expectValidRecord(r);
+    });
+    test('GIVEN an escape-hatch patch that removes the medium THEN the record shows Disk', () => {
+      const { sandbox, record } = build();
+      sandbox.job.resource.addJsonPatch(
+        JsonPatch.remove('/spec/template/spec/volumes/0/emptyDir/medium'),
+      );
+      expect(record().limits.scratch.medium).toBe('Disk');
+    });
     test('GIVEN cpu in millicores THEN both the number and the quantity are recorded', () => {
       const r = build({ cpu: Cpu.millis(1500) }).record();
       expect(r.limits.cpu).toEqual({ millicores: 1500, quantity: '1500m' });
@@ -295,6 +312,19 @@ describe('PostureRecord', () => {
         { ...good, schema: 'eval-sandbox.io/posture-record/v2' },
         { ...good, image: { ...good.image, digest: 'latest' } },
         { ...good, limits: { ...good.limits, cpu: { millicores: '1000', quantity: '1' } } },
+        {
+          ...good,
+          limits: { ...good.limits, scratch: { ...good.limits.scratch, medium: 'Tmpfs' } },
+        },
+        {
+          ...good,
+          limits: {
+            ...good.limits,
+            scratch: Object.fromEntries(
+              Object.entries(good.limits.scratch as K8sObject).filter(([k]) => k !== 'medium'),
+            ),
+          },
+        },
         { ...good, extra: true },
         Object.fromEntries(Object.entries(good).filter(([k]) => k !== 'policyPack')),
       ]) {

@@ -51,6 +51,14 @@ const POD_POSTURE: [string, (job: K8sObject) => void][] = [
         expect(v.emptyDir.sizeLimit).toBeDefined();
     },
   ],
+  [
+    // A disk emptyDir's sizeLimit is only polled by the kubelet; a tmpfs is sized to it.
+    'emptyDir volumes are memory-backed (a hard size bound)',
+    (j) => {
+      for (const v of podSpec(j).volumes.filter((x: K8sObject) => x.emptyDir))
+        expect(v.emptyDir.medium).toBe('Memory');
+    },
+  ],
   ['restartPolicy Never', (j) => expect(podSpec(j).restartPolicy).toBe('Never')],
   ['Job activeDeadlineSeconds set', (j) => expect(j.spec.activeDeadlineSeconds).toBeGreaterThan(0)],
   [
