@@ -74,9 +74,15 @@ export function buildProgram(): Command {
   const stateOption = (c: Command) =>
     c.option('--state-dir <dir>', 'where state, logs and the kubeconfig live', defaultStateDir());
   stateOption(
-    local.command('up').description('build (once), start, apply the platform, write a kubeconfig'),
-  ).action(async (opts: { stateDir: string }) => {
-    process.exitCode = await localUp(opts.stateDir, io);
+    local
+      .command('up')
+      .description('build (once), start, apply the platform, write a kubeconfig')
+      .option(
+        '--node',
+        'also run one worker node: kubelet, containerd with gVisor, CNI, NetworkPolicy, CoreDNS (root)',
+      ),
+  ).action(async (opts: { stateDir: string; node?: boolean }) => {
+    process.exitCode = await localUp(opts.stateDir, io, { node: opts.node });
   });
   stateOption(local.command('status').description('whether the local control plane runs')).action(
     async (opts: { stateDir: string }) => {

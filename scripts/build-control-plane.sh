@@ -7,9 +7,7 @@
 #   scripts/build-control-plane.sh            # builds or reuses ~/.cache/eval-sandbox/tools/…
 #   EVAL_SANDBOX_TOOLS=/somewhere scripts/build-control-plane.sh
 #
-# `go install k8s.io/kubernetes/cmd/kube-apiserver@…` is refused because k8s.io/kubernetes replaces
-# its staging modules with local paths; a throwaway module that requires k8s.io/kubernetes and
-# replaces each staging module with its published v0.X.Y builds the same binary.
+# The Kubernetes commands are built by build_kubernetes_commands (go-tools-env.sh).
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-v1.35.4}"
@@ -19,40 +17,7 @@ LOG_PREFIX=control-plane
 source "$(dirname "$0")/go-tools-env.sh"
 
 build_kubernetes() {
-  local dir="$TOOLS/kubernetes-$K8S_VERSION"
-  if [ -x "$dir/kube-apiserver" ] && [ -x "$dir/kube-controller-manager" ]; then
-    echo "$dir/kube-apiserver"
-    echo "$dir/kube-controller-manager"
-    return
-  fi
-  local staging="v0.${K8S_VERSION#v1.}"
-  local work; work="$(mktemp -d)"
-  log "building kube-apiserver and kube-controller-manager $K8S_VERSION (staging modules $staging) in $work; this takes several minutes once"
-  (
-    cd "$work"
-    go mod init eval-sandbox.local/kube-apiserver >/dev/null 2>&1
-    local mod; mod="$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')"
-    go mod edit -require="k8s.io/kubernetes@$K8S_VERSION"
-    # Every `k8s.io/x => ./staging/src/k8s.io/x` of k8s.io/kubernetes becomes `k8s.io/x => k8s.io/x v0.X.Y`.
-    sed -n 's#^[[:space:]]*\(k8s.io/[^ ]*\) => ./staging/src/.*#\1#p' "$mod" | while read -r m; do
-      go mod edit -replace="$m=$m@$staging"
-    done
-    # The same pins of other modules as k8s.io/kubernetes itself, via its go.mod requirements.
-    go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" >&2
-    local pkg=k8s.io/component-base/version
-    local flags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=${K8S_VERSION#v1.}
-      -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z
-      -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
-    mkdir -p "$dir"
-    for cmd in kube-apiserver kube-controller-manager; do
-      log "go build $cmd"
-      go build -trimpath -o "$cmd" -ldflags "$flags" "k8s.io/kubernetes/cmd/$cmd" >&2
-      mv "$cmd" "$dir/$cmd.tmp.$$" && mv "$dir/$cmd.tmp.$$" "$dir/$cmd"
-    done
-  )
-  rm -rf "$work"
-  echo "$dir/kube-apiserver"
-  echo "$dir/kube-controller-manager"
+  build_kubernetes_commands "$K8S_VERSION" kube-apiserver kube-controller-manager
 }
 
 build_etcd() {

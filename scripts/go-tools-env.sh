@@ -20,3 +20,44 @@ if command -v flock >/dev/null; then
 fi
 
 log() { echo "[${LOG_PREFIX:-tools}] $*" >&2; }
+
+# build_kubernetes_commands VERSION CMD...: builds the k8s.io/kubernetes commands CMD... of VERSION
+# into $TOOLS/kubernetes-VERSION (those not there yet) and prints their paths, one per line.
+#
+# `go install k8s.io/kubernetes/cmd/kube-apiserver@…` is refused because k8s.io/kubernetes replaces
+# its staging modules with local paths; a throwaway module that requires k8s.io/kubernetes and
+# replaces each staging module with its published v0.X.Y builds the same binary.
+build_kubernetes_commands() {
+  local version="$1"; shift
+  local dir="$TOOLS/kubernetes-$version" missing=() cmd
+  for cmd in "$@"; do [ -x "$dir/$cmd" ] || missing+=("$cmd"); done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    local staging="v0.${version#v1.}"
+    local work; work="$(mktemp -d)"
+    log "building ${missing[*]} $version (staging modules $staging) in $work; this takes several minutes once"
+    (
+      cd "$work" || exit 1
+      go mod init eval-sandbox.local/kubernetes >/dev/null 2>&1
+      local mod; mod="$(go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')"
+      go mod edit -require="k8s.io/kubernetes@$version"
+      # Every `k8s.io/x => ./staging/src/k8s.io/x` of k8s.io/kubernetes becomes `k8s.io/x => k8s.io/x v0.X.Y`.
+      sed -n 's#^[[:space:]]*\(k8s.io/[^ ]*\) => ./staging/src/.*#\1#p' "$mod" | while read -r m; do
+        go mod edit -replace="$m=$m@$staging"
+      done
+      # The same pins of other modules as k8s.io/kubernetes itself, via its go.mod requirements.
+      for cmd in "${missing[@]}"; do go get "k8s.io/kubernetes/cmd/$cmd@$version" >&2; done
+      local pkg=k8s.io/component-base/version
+      local flags="-s -w -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=${version#v1.}
+        -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z
+        -X k8s.io/client-go/pkg/version.gitVersion=$version"
+      mkdir -p "$dir"
+      for cmd in "${missing[@]}"; do
+        log "go build $cmd"
+        go build -trimpath -o "$cmd" -ldflags "$flags" "k8s.io/kubernetes/cmd/$cmd" >&2
+        mv "$cmd" "$dir/$cmd.tmp.$$" && mv "$dir/$cmd.tmp.$$" "$dir/$cmd"
+      done
+    )
+    rm -rf "$work"
+  fi
+  for cmd in "$@"; do echo "$dir/$cmd"; done
+}

@@ -13,6 +13,7 @@ import { Testing } from 'cdk8s';
 import { PlatformChart } from '../../charts/platform-chart';
 import { ControlPlane, ControlPlaneState } from './control-plane';
 import { KubeClient } from './kube-client';
+import { buildNodeTools, LocalNode, NODE_NAME, removeNodeLeftovers } from './node';
 
 /** Where `local up` keeps its state unless told otherwise. */
 export function defaultStateDir(): string {
@@ -20,14 +21,20 @@ export function defaultStateDir(): string {
   return path.join(base, 'eval-sandbox', 'local');
 }
 
-/** Finds the control-plane build script shipped with the package. */
-function buildScript(): string {
+/** Finds the folder of the build scripts shipped with the package. */
+export function scriptsDir(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'scripts', 'build-control-plane.sh');
-    if (fs.existsSync(candidate)) return candidate;
+    if (fs.existsSync(candidate)) return path.dirname(candidate);
     if (path.dirname(dir) === dir)
       throw new Error('scripts/build-control-plane.sh not found next to the package');
   }
+}
+
+/** What `local down` needs to clean up after a node (written by `local up --node`). */
+interface NodeRecord {
+  readonly ifname: string;
+  readonly cgroupRoot: string;
 }
 
 function readState(stateDir: string): ControlPlaneState | undefined {
@@ -55,8 +62,17 @@ export interface LocalIo {
   readonly err: (line: string) => void;
 }
 
+export interface LocalUpOptions {
+  /** Also start a worker node (kubelet, containerd with gVisor, CNI, NetworkPolicy, CoreDNS). */
+  readonly node?: boolean;
+}
+
 /** `local up`; returns the exit code. */
-export async function localUp(stateDir: string, io: LocalIo): Promise<number> {
+export async function localUp(
+  stateDir: string,
+  io: LocalIo,
+  options: LocalUpOptions = {},
+): Promise<number> {
   const existing = readState(stateDir);
   if (existing && existing.pids.some(alive)) {
     io.err(
@@ -68,36 +84,76 @@ export async function localUp(stateDir: string, io: LocalIo): Promise<number> {
   io.err(
     '[local] building or reusing etcd, kube-apiserver and kube-controller-manager (the first build takes several minutes)',
   );
-  const binaries = execFileSync('bash', [buildScript()], {
+  const binaries = execFileSync('bash', [path.join(scriptsDir(), 'build-control-plane.sh')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   })
     .trim()
     .split('\n');
   const [etcd, apiserver, controllerManager] = binaries;
-  const plane = await ControlPlane.start({
-    etcd,
-    apiserver,
-    controllerManager,
-    stateDir,
-    detach: true,
-    users: { developer: ['system:authenticated'] },
-    log: (line) => io.err(`[local] ${line}`),
-  });
-  const admin = plane.admin();
-  const objects = Testing.synth(new PlatformChart(Testing.app(), 'platform'));
-  for (const o of objects) {
-    const res = await admin.apply(o);
-    if (res.status >= 300) {
-      io.err(`applying ${o.kind}/${o.metadata.name} failed: ${res.status} ${res.body.message}`);
+  const users = { developer: ['system:authenticated'] };
+  const logLine = (line: string) => io.err(`[local] ${line}`);
+  let plane: ControlPlane;
+  let platformObjects: number;
+  if (options.node) {
+    if (process.getuid?.() !== 0) {
+      io.err(
+        'local up --node needs root (it creates a network link and cgroups for the node); run it with sudo',
+      );
       return 1;
     }
+    io.err(
+      '[local] building or reusing the node: kubelet, kube-proxy, kube-scheduler, containerd, runsc, CNI, kube-router, CoreDNS, images (the first build takes about 15 minutes)',
+    );
+    const { tools, refs } = buildNodeTools(scriptsDir());
+    const started = await LocalNode.start({
+      tools,
+      imageRefs: refs,
+      stateDir,
+      scriptsDir: scriptsDir(),
+      etcd,
+      apiserver,
+      controllerManager,
+      users,
+      detach: true,
+      log: logLine,
+    });
+    plane = started.plane;
+    fs.writeFileSync(
+      path.join(stateDir, 'node.json'),
+      JSON.stringify({
+        ifname: started.node.link.ifname,
+        cgroupRoot: started.node.cgroupRoot,
+      } satisfies NodeRecord),
+    );
+    platformObjects = started.platformObjects;
+  } else {
+    plane = await ControlPlane.start({
+      etcd,
+      apiserver,
+      controllerManager,
+      stateDir,
+      detach: true,
+      users,
+      log: logLine,
+    });
+    const objects = Testing.synth(new PlatformChart(Testing.app(), 'platform'));
+    for (const o of objects) {
+      const res = await plane.admin().apply(o);
+      if (res.status >= 300) {
+        io.err(`applying ${o.kind}/${o.metadata.name} failed: ${res.status} ${res.body.message}`);
+        return 1;
+      }
+    }
+    platformObjects = objects.filter((o) => o.kind === 'ValidatingAdmissionPolicy').length;
   }
   const kubeconfig = plane.writeKubeconfig(path.join(stateDir, 'kubeconfig'));
   io.out(
     [
-      `local control plane: ${plane.server} (Kubernetes API only: no nodes, pods are admitted but never run)`,
-      `applied the platform: RuntimeClass gvisor, PriorityClass eval-sandbox-sandbox, the runner and auditor roles, ${objects.filter((o) => o.kind === 'ValidatingAdmissionPolicy').length} admission policies`,
+      options.node
+        ? `local cluster: ${plane.server}, one worker node (${NODE_NAME}) labelled and tainted like the gVisor pool: pods run under runsc, NetworkPolicies are enforced`
+        : `local control plane: ${plane.server} (Kubernetes API only: no nodes, pods are admitted but never run; 'local up --node' adds one)`,
+      `applied the platform: RuntimeClass gvisor, PriorityClass eval-sandbox-sandbox, the runner and auditor roles, ${platformObjects} admission policies`,
       `kubeconfig (platform identity): ${kubeconfig}`,
       '',
       'try it:',
@@ -159,6 +215,17 @@ export async function localDown(stateDir: string, io: LocalIo): Promise<number> 
       `processes ${survivors.join(', ')} did not exit after SIGKILL; state kept in ${stateDir}`,
     );
     return 1;
+  }
+  const nodeFile = path.join(stateDir, 'node.json');
+  if (fs.existsSync(nodeFile)) {
+    const node = JSON.parse(fs.readFileSync(nodeFile, 'utf8')) as NodeRecord;
+    const left = await removeNodeLeftovers(node.ifname, node.cgroupRoot);
+    if (left.length > 0) {
+      io.err(
+        `cgroups of the node still hold processes: ${left.join(', ')}; state kept in ${stateDir}`,
+      );
+      return 1;
+    }
   }
   fs.rmSync(stateDir, { recursive: true, force: true });
   io.out(`stopped ${state.pids.length} processes and removed ${stateDir}`);

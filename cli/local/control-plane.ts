@@ -3,8 +3,8 @@
  * kube-apiserver of the target minor (on loopback, with static token authentication, RBAC, Pod
  * Security Admission and ValidatingAdmissionPolicy on) and, when given, a kube-controller-manager
  * running the resource-quota, namespace, service-account, garbage-collector and admission-policy
- * type-checking controllers. No
- * kubelet and no scheduler: objects are stored and admitted, pods never run.
+ * type-checking controllers. No kubelet and no scheduler here: objects are stored and admitted;
+ * `node.ts` adds a worker node, the scheduler and the controllers pods need.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -39,6 +39,30 @@ export interface ControlPlaneOptions {
    * @default false
    */
   readonly detach?: boolean;
+  /**
+   * The address the API server listens on and advertises (it must exist on this host).
+   *
+   * @default '127.0.0.1'
+   */
+  readonly address?: string;
+  /** More kube-apiserver flags. */
+  readonly apiserverArgs?: string[];
+  /**
+   * The kube-controller-manager controllers.
+   *
+   * @default - quota, namespace, service account, garbage collector, policy type checking
+   */
+  readonly controllers?: string[];
+  /** More kube-controller-manager flags. */
+  readonly controllerManagerArgs?: string[];
+}
+
+/** A process tree started beside the control plane that stops its own way (the node). */
+export interface Companion {
+  /** The pid `local down` sends SIGTERM to. */
+  readonly pid: number;
+  /** Stops it and waits until it is gone. */
+  stop(): Promise<void>;
 }
 
 /** The state a running control plane leaves on disk, so another process can stop or use it. */
@@ -125,6 +149,7 @@ export class ControlPlane {
       { mode: 0o600 },
     );
 
+    const address = options.address ?? '127.0.0.1';
     const [clientPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     const etcdLog = fs.openSync(path.join(dir, 'etcd.log'), 'a');
     log(`starting etcd on 127.0.0.1:${clientPort}`);
@@ -145,17 +170,18 @@ export class ControlPlane {
     );
 
     const apiLog = fs.openSync(path.join(dir, 'kube-apiserver.log'), 'a');
-    log(`starting kube-apiserver on https://127.0.0.1:${apiPort}`);
+    log(`starting kube-apiserver on https://${address}:${apiPort}`);
     const apiserver = spawn(
       options.apiserver,
       [
         `--etcd-servers=http://127.0.0.1:${clientPort}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
+        `--bind-address=${address}`,
+        `--advertise-address=${address}`,
         `--secure-port=${apiPort}`,
         `--cert-dir=${path.join(dir, 'certs')}`,
         `--token-auth-file=${path.join(dir, 'tokens.csv')}`,
-        '--authorization-mode=RBAC',
+        // Node: a kubelet may read only what its own pods need (as on EKS).
+        '--authorization-mode=Node,RBAC',
         '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
         `--service-account-key-file=${path.join(dir, 'sa.pub')}`,
         `--service-account-signing-key-file=${path.join(dir, 'sa.key')}`,
@@ -164,11 +190,12 @@ export class ControlPlane {
         '--allow-privileged=true',
         '--profiling=false',
         '--v=1',
+        ...(options.apiserverArgs ?? []),
       ],
       { stdio: ['ignore', apiLog, apiLog], detached: options.detach ?? false },
     );
 
-    const server = `https://127.0.0.1:${apiPort}`;
+    const server = `https://${address}:${apiPort}`;
     const caFile = path.join(dir, 'certs', 'apiserver.crt');
     const plane = new ControlPlane(dir, server, caFile, users, [etcd, apiserver]);
     try {
@@ -193,37 +220,30 @@ export class ControlPlane {
     if (options.controllerManager) {
       const kubeconfig = plane.writeKubeconfig(path.join(dir, 'controller-manager.kubeconfig'));
       const kcmLog = fs.openSync(path.join(dir, 'kube-controller-manager.log'), 'a');
-      log(
-        'starting kube-controller-manager (quota, namespace, service account, garbage collector, policy type checking)',
-      );
+      const controllers = options.controllers ?? [
+        'resourcequota',
+        'namespace',
+        'serviceaccount',
+        'garbagecollector',
+        'validatingadmissionpolicy-status-controller',
+      ];
+      log(`starting kube-controller-manager (${controllers.join(', ')})`);
       const kcm = spawn(
         options.controllerManager,
         [
           `--kubeconfig=${kubeconfig}`,
-          '--controllers=resourcequota,namespace,serviceaccount,garbagecollector,validatingadmissionpolicy-status-controller',
+          `--controllers=${controllers.join(',')}`,
           '--leader-elect=false',
           '--secure-port=0',
           '--use-service-account-credentials=false',
           '--v=1',
+          ...(options.controllerManagerArgs ?? []),
         ],
         { stdio: ['ignore', kcmLog, kcmLog], detached: options.detach ?? false },
       );
       plane.processes.push(kcm);
     }
-    fs.writeFileSync(
-      path.join(dir, 'state.json'),
-      JSON.stringify(
-        {
-          server,
-          pids: plane.processes.map((p) => p.pid ?? -1),
-          users,
-          caFile,
-        } satisfies ControlPlaneState,
-        null,
-        2,
-      ),
-      { mode: 0o600 },
-    );
+    plane.saveState();
     if (options.detach) for (const p of plane.processes) p.unref();
     log('control plane ready');
     return plane;
@@ -236,6 +256,36 @@ export class ControlPlane {
     public readonly users: LocalUser[],
     private readonly processes: ChildProcess[],
   ) {}
+
+  private readonly companions: Companion[] = [];
+
+  /**
+   * Adds a process started beside the control plane (the scheduler; the node, which stops its own
+   * way): `stop()` and `local down` stop it too, the node before the control plane.
+   */
+  public adopt(proc: ChildProcess | Companion): void {
+    if (proc instanceof ChildProcess) this.processes.push(proc);
+    else this.companions.push(proc);
+    this.saveState();
+  }
+
+  /** Writes `state.json`: what another process needs to use or stop this control plane. */
+  private saveState(): void {
+    fs.writeFileSync(
+      path.join(this.stateDir, 'state.json'),
+      JSON.stringify(
+        {
+          server: this.server,
+          pids: [...this.processes.map((p) => p.pid ?? -1), ...this.companions.map((c) => c.pid)],
+          users: this.users,
+          caFile: this.caFile,
+        } satisfies ControlPlaneState,
+        null,
+        2,
+      ),
+      { mode: 0o600 },
+    );
+  }
 
   /** A client authenticated as `user` (by name). */
   public client(user: string): KubeClient {
@@ -282,8 +332,9 @@ export class ControlPlane {
     return file;
   }
 
-  /** Stops both processes and waits for them to exit. */
+  /** Stops the companions, then the processes, and waits for them to exit. */
   public async stop(): Promise<void> {
+    for (const c of [...this.companions].reverse()) await c.stop();
     await Promise.all(
       [...this.processes].reverse().map(
         (p) =>

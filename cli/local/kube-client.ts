@@ -67,6 +67,8 @@ export function collectionPath(obj: KubeObject, namespace?: string): string {
 export interface KubeResponse {
   readonly status: number;
   readonly body: KubeObject;
+  /** The body as received (a pod's log is text, not JSON). */
+  readonly text: string;
 }
 
 export interface KubeClientOptions {
@@ -117,7 +119,7 @@ export class KubeClient {
             } catch {
               parsed = { message: text };
             }
-            resolve({ status: res.statusCode ?? 0, body: parsed });
+            resolve({ status: res.statusCode ?? 0, body: parsed, text });
           });
         },
       );

@@ -100,4 +100,63 @@ describe('eval-sandbox local up | status | down', () => {
     },
     30 * 60_000,
   );
+
+  test(
+    'up --node adds a worker node pods run on; down stops it and removes its link and cgroups',
+    async () => {
+      const nodeState = path.join(path.dirname(stateDir), 'node-state');
+      const up = cli('local', 'up', '--node', '--state-dir', nodeState);
+      expect(up.stderr).toMatch(/\[local\] node ready/);
+      expect(up.status).toBe(0);
+      expect(up.stdout).toMatch(
+        /^local cluster: https:\/\/10\.250\.\d+\.\d+:\d+, one worker node \(eval-sandbox-node\) labelled and tainted like the gVisor pool/,
+      );
+      expect(up.stdout).toContain(
+        `kubeconfig (platform identity): ${path.join(nodeState, 'kubeconfig')}`,
+      );
+
+      const status = cli('local', 'status', '--state-dir', nodeState);
+      expect(status.status).toBe(0);
+      // etcd, kube-apiserver, kube-controller-manager, the node's namespaces, kube-scheduler
+      expect(status.stdout).toMatch(
+        /^running: https:\/\/10\.250\.[\d.]+:\d+, 5 of 5 processes alive/,
+      );
+
+      const kubeconfig = parse(fs.readFileSync(path.join(nodeState, 'kubeconfig'), 'utf8'));
+      const client = new KubeClient({
+        server: kubeconfig.clusters[0].cluster.server,
+        ca: Buffer.from(
+          kubeconfig.clusters[0].cluster['certificate-authority-data'],
+          'base64',
+        ).toString('utf8'),
+        token: kubeconfig.users[0].user.token,
+      });
+      const node = await client.request('GET', '/api/v1/nodes/eval-sandbox-node');
+      expect(
+        node.body.status.conditions.find((c: { type: string }) => c.type === 'Ready').status,
+      ).toBe('True');
+
+      const { ifname, cgroupRoot } = JSON.parse(
+        fs.readFileSync(path.join(nodeState, 'node.json'), 'utf8'),
+      );
+      expect(spawnSync('ip', ['link', 'show', ifname]).status).toBe(0);
+      expect(fs.existsSync(path.join('/sys/fs/cgroup/memory', cgroupRoot))).toBe(true);
+      const pids: number[] = JSON.parse(
+        fs.readFileSync(path.join(nodeState, 'state.json'), 'utf8'),
+      ).pids;
+
+      const down = cli('local', 'down', '--state-dir', nodeState);
+      expect(down.stderr).toBe('');
+      expect(down.status).toBe(0);
+      expect(pids.filter(alive)).toEqual([]);
+      expect(spawnSync('ip', ['link', 'show', ifname]).status).not.toBe(0);
+      expect(
+        fs
+          .readdirSync('/sys/fs/cgroup')
+          .filter((c) => fs.existsSync(path.join('/sys/fs/cgroup', c, cgroupRoot))),
+      ).toEqual([]);
+      expect(fs.existsSync(nodeState)).toBe(false);
+    },
+    45 * 60_000,
+  );
 });

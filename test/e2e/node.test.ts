@@ -1,0 +1,477 @@
+/**
+ * A sandbox, run for real: the local control plane plus one worker node (cli/local/node.ts, what
+ * `eval-sandbox local up --node` starts): kubelet v1.35, containerd 2 with the gVisor shim
+ * registered by the GvisorNodeGroup user data's own snippet, kube-proxy, kube-router's NetworkPolicy
+ * controller, CoreDNS, and stand-ins for instance metadata and the outside world. The example
+ * sandboxes from dist/ run the conformance probe and must pass it; negative controls show the
+ * probe's "unreachable" and "gVisor" verdicts are not vacuous; the limits are seen enforced.
+ *
+ * Needs root (a veth link and cgroups for the node) and the node tools (scripts/build-*.sh build
+ * them from the Go module proxy; about 15 minutes once, seconds after).
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { parseAllDocuments } from 'yaml';
+import { ControlPlane } from '../../cli/local/control-plane';
+import { KubeClient, KubeObject } from '../../cli/local/kube-client';
+import { buildNodeTools, LocalNode, NODE_NAME, NodeTools, STANDINS } from '../../cli/local/node';
+import { SandboxConformanceProbe } from '../../constructs/k8s/conformance-probe';
+import { EvaluationSandbox } from '../../constructs/k8s/evaluation-sandbox';
+import { PROBE_IMAGE } from '../../constructs/shared/probe-image';
+import { ROOT } from '../support/tools';
+
+// Pods start, run and are judged in seconds; a cold node under load needs minutes.
+jest.setTimeout(300_000);
+
+let plane: ControlPlane;
+let node: LocalNode;
+let admin: KubeClient;
+let tools: NodeTools;
+let stateDir: string;
+
+interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+interface Report {
+  readonly probe: string;
+  readonly ok: boolean;
+  readonly checks: Check[];
+}
+
+function docs(file: string): KubeObject[] {
+  return parseAllDocuments(fs.readFileSync(path.join(ROOT, file), 'utf8'))
+    .map((d) => d.toJSON() as KubeObject)
+    .filter(Boolean);
+}
+
+async function applyAll(objects: KubeObject[]): Promise<void> {
+  for (const o of objects) {
+    const res = await admin.apply(o);
+    if (res.status >= 300)
+      throw new Error(`apply ${o.kind}/${o.metadata.name}: ${res.status} ${res.body.message}`);
+  }
+}
+
+async function get(url: string): Promise<KubeObject> {
+  const res = await admin.request('GET', url);
+  if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${res.body.message}`);
+  return res.body;
+}
+
+/** Polls until `check` returns a value, or fails with what `describe` says about the last try. */
+async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  describe: () => Promise<string> = async () => '',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not after ${timeoutMs / 1000} s\n${await describe()}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function jobPods(ns: string, job: string): Promise<KubeObject[]> {
+  return (await get(`/api/v1/namespaces/${ns}/pods?labelSelector=job-name%3D${job}`)).items;
+}
+
+async function explain(ns: string): Promise<string> {
+  const events = (await get(`/api/v1/namespaces/${ns}/events`)).items as KubeObject[];
+  const pods = (await get(`/api/v1/namespaces/${ns}/pods`)).items as KubeObject[];
+  return [
+    ...events.map((e) => `event ${e.reason}: ${e.message}`),
+    ...pods.map((p) => `pod ${p.metadata.name}: ${JSON.stringify(p.status)}`),
+    `--- kubelet.log ---\n${node.logTail('kubelet', 15)}`,
+  ].join('\n');
+}
+
+/** Waits for the Job to finish and returns its terminal condition (`Complete` or `Failed`). */
+async function finished(ns: string, job: string, timeoutMs = 180_000): Promise<KubeObject> {
+  return until(
+    `Job ${ns}/${job} finished`,
+    async () => {
+      const j = await get(`/apis/batch/v1/namespaces/${ns}/jobs/${job}`);
+      return (j.status?.conditions ?? []).find(
+        (c: KubeObject) => ['Complete', 'Failed'].includes(c.type) && c.status === 'True',
+      );
+    },
+    timeoutMs,
+    () => explain(ns),
+  );
+}
+
+/** The terminated state of a Job's (only) pod's container. */
+async function terminated(ns: string, job: string): Promise<KubeObject> {
+  const pods = await jobPods(ns, job);
+  expect(pods).toHaveLength(1);
+  const state = pods[0].status.containerStatuses?.[0]?.state?.terminated;
+  if (!state)
+    throw new Error(`pod ${pods[0].metadata.name} has not terminated: ${await explain(ns)}`);
+  return state;
+}
+
+function check(report: Report, name: string): Check {
+  const c = report.checks.find((x) => x.name === name);
+  if (!c) throw new Error(`the report has no check '${name}': ${JSON.stringify(report)}`);
+  return c;
+}
+
+/** A sandbox made by our constructs, running the probe image with `args`, applied as the platform. */
+async function sandbox(
+  id: string,
+  options: Partial<ConstructorParameters<typeof EvaluationSandbox>[2]>,
+  filter: (o: KubeObject) => boolean = () => true,
+): Promise<{ ns: string; job: string }> {
+  const chart = new Chart(Testing.app(), id, { disableResourceNameHashes: true });
+  const s = new EvaluationSandbox(chart, 'Sandbox', {
+    evaluationId: id,
+    image: PROBE_IMAGE,
+    // Small, so one fits beside another on the 2-CPU node.
+    cpu: kplus.Cpu.millis(250),
+    memory: Size.mebibytes(256),
+    scratchSize: Size.mebibytes(64),
+    ...options,
+  });
+  await applyAll(Testing.synth(chart).filter(filter));
+  return { ns: s.namespace.name, job: s.job.name };
+}
+
+beforeAll(async () => {
+  const [etcd, apiserver, controllerManager] = execFileSync(
+    'bash',
+    [path.join(ROOT, 'scripts', 'build-control-plane.sh')],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+    .trim()
+    .split('\n');
+  const built = buildNodeTools(path.join(ROOT, 'scripts'));
+  tools = built.tools;
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval-sandbox-node-'));
+  ({ plane, node } = await LocalNode.start({
+    tools,
+    imageRefs: built.refs,
+    stateDir,
+    scriptsDir: path.join(ROOT, 'scripts'),
+    etcd,
+    apiserver,
+    controllerManager,
+  }));
+  admin = plane.admin();
+}, 45 * 60_000);
+
+afterAll(async () => {
+  await plane?.stop();
+  await node?.cleanup();
+  if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+}, 120_000);
+
+describe('the node', () => {
+  test('is labelled and tainted like the gVisor pool, and Ready', async () => {
+    const n = await get(`/api/v1/nodes/${NODE_NAME}`);
+    expect(n.metadata.labels['eval-sandbox.io/runtime']).toBe('gvisor');
+    expect(n.spec.taints).toEqual([
+      { key: 'eval-sandbox.io/sandbox', value: 'gvisor', effect: 'NoSchedule' },
+    ]);
+    expect(n.status.nodeInfo.kubeletVersion).toBe('v1.35.4');
+    expect(n.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\/2\./);
+  });
+
+  test("containerd registers runsc with the GvisorNodeGroup user data's snippet, verbatim", () => {
+    const config = fs.readFileSync(path.join(stateDir, 'node', 'containerd.toml'), 'utf8');
+    // The snippet is imported from the AWS construct, so the node runs what EKS nodes get.
+    expect(config).toContain('runtime_type = "io.containerd.runsc.v1"');
+    expect(config).toContain('ConfigPath = "/etc/containerd/runsc.toml"');
+    const dumped = node.exec([tools.containerd, 'config', 'dump']);
+    expect(dumped).toMatch(/runtimes\.runsc\]\s+[^[]*runtime_type = 'io\.containerd\.runsc\.v1'/);
+    expect(node.exec(['cat', '/etc/containerd/runsc.toml'])).toContain('platform = "systrap"');
+  });
+});
+
+describe('the example sandboxes from dist/, applied as-is', () => {
+  const examples = [
+    { ns: 'sbx-swe-0001', job: 'eval-swe-0001', allowed: ['allowed:10.20.0.10:443'] },
+    { ns: 'sbx-ctf-0002', job: 'eval-ctf-0002', allowed: [] },
+  ];
+  const reports: Record<string, Report> = {};
+
+  beforeAll(async () => {
+    await applyAll(docs('dist/example-sandboxes.k8s.yaml'));
+    for (const e of examples) await finished(e.ns, e.job, 240_000);
+  }, 300_000);
+
+  test.each(examples)('$job completes on the gVisor node', async ({ ns, job }) => {
+    const j = await get(`/apis/batch/v1/namespaces/${ns}/jobs/${job}`);
+    expect(j.status.succeeded).toBe(1);
+    const [pod] = await jobPods(ns, job);
+    expect(pod.spec.nodeName).toBe(NODE_NAME);
+    expect(pod.spec.runtimeClassName).toBe('gvisor');
+  });
+
+  test.each(examples)(
+    "$job's log, read through the API server and the kubelet, is the probe's passing report",
+    async ({ ns, job, allowed }) => {
+      const [pod] = await jobPods(ns, job);
+      const res = await admin.request(
+        'GET',
+        `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/log`,
+      );
+      expect(res.status).toBe(200);
+      const report = JSON.parse(res.text.trim()) as Report;
+      reports[job] = report;
+      expect(report.probe).toBe('eval-sandbox-conformance');
+      expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(report.ok).toBe(true);
+      // The checks the issue names, each present (and passing, above).
+      for (const name of [
+        'gvisor',
+        'service-account-token',
+        'blocked:169.254.169.254:80',
+        'blocked:169.254.170.23:80',
+        'blocked:kubernetes.default.svc.cluster.local:443',
+        'blocked:10.30.0.10:443',
+        'dns:nameservers',
+        'dns:resolve',
+        'dns-outside:10.30.0.53:53',
+        'read-only-rootfs',
+        'non-root',
+        'no-capabilities',
+        'scratch-writable',
+        'memory-limit',
+        'cpu-limit',
+        ...allowed,
+      ])
+        check(report, name);
+      // The same report is the pod's termination message, where the posture record points.
+      const state = pod.status.containerStatuses[0].state.terminated;
+      expect(JSON.parse(state.message)).toEqual(report);
+    },
+  );
+
+  test.each(examples)('$job ran under runsc, seen from the node', async ({ ns, job }) => {
+    const [pod] = await jobPods(ns, job);
+    const id = pod.status.containerStatuses[0].containerID.replace('containerd://', '');
+    const info = JSON.parse(
+      node.exec([tools.ctr, '--namespace', 'k8s.io', 'containers', 'info', id]),
+    );
+    expect(info.Runtime.Name).toBe('io.containerd.runsc.v1');
+  });
+});
+
+describe('the probe is not vacuous', () => {
+  test('the same probe under runc (no RuntimeClass) fails its gVisor check', async () => {
+    const ns = 'probe-under-runc';
+    await applyAll([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'probe', namespace: ns },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          tolerations: [{ key: 'eval-sandbox.io/sandbox', operator: 'Exists' }],
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 },
+          containers: [
+            {
+              name: 'probe',
+              image: PROBE_IMAGE,
+              args: ['check'],
+              env: [{ name: 'PROBE_BLOCKED', value: '10.30.0.10:443' }],
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+            },
+          ],
+        },
+      },
+    ]);
+    const pod = await until(
+      'the runc probe pod terminated',
+      async () => {
+        const p = await get(`/api/v1/namespaces/${ns}/pods/probe`);
+        return p.status.containerStatuses?.[0]?.state?.terminated ? p : undefined;
+      },
+      120_000,
+      () => explain(ns),
+    );
+    const state = pod.status.containerStatuses[0].state.terminated;
+    expect(state.exitCode).toBe(1);
+    const report = JSON.parse(state.message) as Report;
+    expect(check(report, 'gvisor').ok).toBe(false);
+    // Same image, same node: only the runtime differs.
+    expect(check(report, 'non-root').ok).toBe(true);
+  });
+
+  test('the same Job without the sandbox policies (an allow-all egress policy instead) reaches the stand-ins', async () => {
+    // The node isolates a pod no policy selects (strict mode), so "no policies" means "no
+    // traffic" here; allowing all egress is what removing the sandbox's restrictions amounts to.
+    // The pack refuses that in a sandbox namespace (SBX-R10), so the same Job and identity run in
+    // a plain namespace.
+    const ns = 'probe-open';
+    const chart = new Chart(Testing.app(), 'open', { disableResourceNameHashes: true });
+    const s = new EvaluationSandbox(chart, 'Sandbox', {
+      evaluationId: 'probe-open',
+      image: PROBE_IMAGE,
+      cpu: kplus.Cpu.millis(250),
+      memory: Size.mebibytes(256),
+      scratchSize: Size.mebibytes(64),
+      args: ['check'],
+      env: SandboxConformanceProbe.environment({
+        cpu: kplus.Cpu.millis(250),
+        memory: Size.mebibytes(256),
+        scratchPath: '/tmp',
+        blocked: ['10.30.0.10:443'],
+        dnsOutside: ['10.30.0.53:53'],
+        // Strict mode drops a new pod's first packets until kube-router has judged it (a second
+        // or two): give each connection long enough to be retried after that.
+        timeout: Duration.seconds(10),
+      }),
+    });
+    const moved = Testing.synth(chart)
+      .filter((o) => o.kind === 'Job' || o.kind === 'ServiceAccount')
+      .map((o) => ({ ...o, metadata: { ...o.metadata, namespace: ns } }));
+    await applyAll([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+      {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'allow-all-egress', namespace: ns },
+        spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{}] },
+      },
+      ...moved,
+    ]);
+    const job = s.job.name;
+    await finished(ns, job);
+    const state = await terminated(ns, job);
+    expect(state.exitCode).toBe(1);
+    const report = JSON.parse(state.message) as Report;
+    for (const target of ['169.254.169.254:80', '169.254.170.23:80', '10.30.0.10:443']) {
+      expect(check(report, `blocked:${target}`)).toMatchObject({ ok: false });
+      expect(check(report, `blocked:${target}`).detail).toMatch(/^connected/);
+    }
+    expect(check(report, 'dns-outside:10.30.0.53:53')).toMatchObject({ ok: false });
+    // Still gVisor, still our pod posture: only the network differs.
+    expect(check(report, 'gvisor').ok).toBe(true);
+    expect(check(report, 'read-only-rootfs').ok).toBe(true);
+  });
+});
+
+describe('the limits, seen enforced', () => {
+  test('a process that exceeds its memory limit is OOM-killed', async () => {
+    const { ns, job } = await sandbox('limit-oom', {
+      args: ['oom'],
+      memory: Size.mebibytes(128),
+      scratchSize: Size.mebibytes(16),
+    });
+    const done = await finished(ns, job);
+    expect(done.type).toBe('Failed');
+    const state = await terminated(ns, job);
+    expect(state.reason).toBe('OOMKilled');
+    // Killed near its limit (128Mi plus the RuntimeClass overhead of 128Mi), not far past it.
+    const allocated = [...String(state.message).matchAll(/allocated (\d+) MiB/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(allocated.length).toBeGreaterThan(0);
+    expect(Math.max(...allocated)).toBeLessThanOrEqual(256);
+  });
+
+  test('one that outlives activeDeadlineSeconds is killed and the Job fails with DeadlineExceeded', async () => {
+    const { ns, job } = await sandbox('limit-deadline', {
+      args: ['sleep', '600'],
+      activeDeadline: Duration.seconds(10),
+    });
+    // While it runs, the node shows its runsc sandbox.
+    const id = await until(
+      'the sleeping pod runs',
+      async () => {
+        const [pod] = await jobPods(ns, job);
+        const status = pod?.status.containerStatuses?.[0];
+        return status?.state?.running
+          ? String(status.containerID).replace('containerd://', '')
+          : undefined;
+      },
+      120_000,
+      () => explain(ns),
+    );
+    const info = JSON.parse(
+      node.exec([tools.ctr, '--namespace', 'k8s.io', 'containers', 'info', id]),
+    );
+    const sandboxId = info.Spec.annotations['io.kubernetes.cri.sandbox-id'];
+    expect(sandboxId).toMatch(/^[0-9a-f]{64}$/);
+    const runsc = node.exec([
+      tools.runsc,
+      '--root',
+      '/run/containerd/runsc/k8s.io',
+      'list',
+      '-quiet',
+    ]);
+    expect(runsc.split('\n')).toContain(sandboxId);
+
+    const done = await finished(ns, job, 120_000);
+    expect(done).toMatchObject({ type: 'Failed', reason: 'DeadlineExceeded' });
+    await until(
+      'the pod of the expired Job is gone',
+      async () => ((await jobPods(ns, job)).length === 0 ? true : undefined),
+      60_000,
+      () => explain(ns),
+    );
+  });
+
+  test('one that fills its scratch stops at exactly its size limit (memory-backed: a hard bound)', async () => {
+    const { ns, job } = await sandbox('limit-scratch', {
+      args: ['fill', '/tmp'],
+      scratchSize: Size.mebibytes(64),
+      activeDeadline: Duration.seconds(60),
+    });
+    const log = await until(
+      'the fill reported where it stopped',
+      async () => {
+        const [pod] = await jobPods(ns, job);
+        if (!pod) return undefined;
+        const res = await admin.request(
+          'GET',
+          `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/log`,
+        );
+        const text = res.text;
+        return /no space left on device/.test(text) ? text : undefined;
+      },
+      120_000,
+      () => explain(ns),
+    );
+    expect(log).toContain(`wrote ${64 * 1024 * 1024} bytes, then:`);
+  });
+
+  test('TTL removes the finished Job', async () => {
+    const { ns, job } = await sandbox('limit-ttl', {
+      args: ['sleep', '1'],
+      ttlAfterFinished: Duration.seconds(3),
+    });
+    await until(
+      'the finished Job is deleted by its TTL',
+      async () =>
+        (await admin.request('GET', `/apis/batch/v1/namespaces/${ns}/jobs/${job}`)).status === 404
+          ? true
+          : undefined,
+      120_000,
+      () => explain(ns),
+    );
+  });
+});
+
+test("the stand-ins the probes rely on answer in the node's world", () => {
+  expect(Object.values(STANDINS)).toContain('tcp:169.254.169.254:80');
+  const log = fs.readFileSync(path.join(stateDir, 'node', 'logs', 'standins.log'), 'utf8');
+  for (const spec of Object.values(STANDINS)) expect(log).toContain(`serving ${spec}`);
+});
