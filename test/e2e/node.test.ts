@@ -267,6 +267,68 @@ describe('the example sandboxes from dist/, applied as-is', () => {
   });
 });
 
+describe('what the record says, the node shows', () => {
+  test.each([
+    { ns: 'sbx-swe-0001', job: 'eval-swe-0001' },
+    { ns: 'sbx-ctf-0002', job: 'eval-ctf-0002' },
+  ])("$job's posture record agrees with what its probe saw from inside", async ({ ns, job }) => {
+    const cm = await get(`/api/v1/namespaces/${ns}/configmaps/${job}-posture`);
+    const record = JSON.parse(cm.data['posture.json']);
+    const [pod] = await jobPods(ns, job);
+    const status = pod.status.containerStatuses[0];
+    const report = JSON.parse(status.state.terminated.message) as Report;
+    expect(record.runtime.handler).toBe('runsc');
+    expect(check(report, 'gvisor').ok).toBe(true);
+    // The image that ran is the one recorded, by digest.
+    expect(String(status.imageID)).toMatch(new RegExp(`@${record.image.digest}$`));
+    // The limits in force (seen from inside: the pod cgroup, container plus RuntimeClass overhead)
+    // are the recorded ones.
+    const overhead = 128 * 1024 * 1024;
+    expect(check(report, 'memory-limit').detail).toContain(
+      `= ${record.limits.memory.bytes + overhead} = the limit + the pod overhead`,
+    );
+    expect(check(report, 'cpu-limit').detail).toContain(
+      `= ${record.limits.cpu.millicores + 100}m = the limit + the pod overhead`,
+    );
+    expect(check(report, 'scratch-writable').detail).toContain(record.limits.scratch.path);
+    expect(record.identity.automountServiceAccountToken).toBe(false);
+    expect(check(report, 'service-account-token').ok).toBe(true);
+    expect(record.podSecurity.runAsUser).toBe(65532);
+    expect(check(report, 'non-root').detail).toContain(`uid=${record.podSecurity.runAsUser}`);
+  });
+
+  test('a SandboxConformanceProbe beside an evaluation passes, and the record names it', async () => {
+    const chart = new Chart(Testing.app(), 'probed', { disableResourceNameHashes: true });
+    const s = new EvaluationSandbox(chart, 'Sandbox', {
+      evaluationId: 'probed',
+      image: PROBE_IMAGE,
+      cpu: kplus.Cpu.millis(250),
+      memory: Size.mebibytes(256),
+      scratchSize: Size.mebibytes(64),
+      args: ['sleep', '1'],
+      egress: [{ cidr: '10.20.0.0/16', ports: [443] }],
+    });
+    const probe = new SandboxConformanceProbe(chart, 'Probe', {
+      sandbox: s,
+      allowed: ['10.20.0.10:443'],
+      blocked: ['10.30.0.10:443'],
+      dnsOutside: ['10.30.0.53:53'],
+      argoCdHook: true,
+    });
+    await applyAll(Testing.synth(chart));
+    const ns = s.namespace.name;
+    for (const job of [s.job.name, probe.job.name])
+      expect(await finished(ns, job)).toMatchObject({ type: 'Complete' });
+    const report = JSON.parse((await terminated(ns, probe.job.name)).message) as Report;
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    check(report, 'allowed:10.20.0.10:443');
+    const record = JSON.parse(
+      (await get(`/api/v1/namespaces/${ns}/configmaps/${s.job.name}-posture`)).data['posture.json'],
+    );
+    expect(record.probe).toMatchObject({ job: probe.job.name, image: PROBE_IMAGE });
+  });
+});
+
 describe('the probe is not vacuous', () => {
   test('the same probe under runc (no RuntimeClass) fails its gVisor check', async () => {
     const ns = 'probe-under-runc';
