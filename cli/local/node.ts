@@ -212,6 +212,28 @@ export class LocalNode {
     o: LocalNodeOptions,
   ): Promise<{ plane: ControlPlane; node: LocalNode; platformObjects: number }> {
     const log = o.log ?? (() => undefined);
+    if (process.getuid?.() !== 0) {
+      throw new Error(
+        'the local node needs root (it creates a network link and cgroups, and maps the user namespace): run as root, e.g. with sudo',
+      );
+    }
+    for (const [tool, pkg] of [
+      ['ip', 'iproute2'],
+      ['unshare', 'util-linux'],
+      ['nsenter', 'util-linux'],
+      ['iptables', 'iptables'],
+      ['ipset', 'ipset'],
+      ['runc', 'runc'],
+      ['openssl', 'openssl'],
+    ]) {
+      try {
+        execFileSync('bash', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+      } catch {
+        throw new Error(
+          `the local node needs ${tool}: install the ${pkg} package (apt-get install ${pkg})`,
+        );
+      }
+    }
     // With detached processes (unref'd) a request on a reused keep-alive socket does not keep
     // Node's event loop alive on its own: hold it open until the node is up.
     const keepAlive = setInterval(() => undefined, 1000);
