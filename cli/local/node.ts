@@ -532,34 +532,24 @@ export class LocalNode {
         const ip = pod.status?.podIP as string | undefined;
         if (ip && !exempted.has(ip)) {
           const comment = 'eval-sandbox strict mode: cluster DNS is not a sandbox';
-          this.exec([
-            'iptables',
-            '-t',
-            'mangle',
-            '-I',
-            'POSTROUTING',
-            '-s',
-            ip,
-            '-m',
-            'comment',
-            '--comment',
-            comment,
-            '-j',
-            'RETURN',
-          ]);
-          this.exec([
-            'iptables',
-            '-I',
-            'INPUT',
-            '-s',
-            ip,
-            '-m',
-            'comment',
-            '--comment',
-            comment,
-            '-j',
-            'RETURN',
-          ]);
+          // Where strict mode drops (local-node-init.sh): before those rules, a RETURN.
+          for (const chain of [
+            ['-t', 'mangle', '-I', 'POSTROUTING'],
+            ['-I', 'INPUT'],
+          ]) {
+            this.exec([
+              'iptables',
+              ...chain,
+              '-s',
+              ip,
+              '-m',
+              'comment',
+              '--comment',
+              comment,
+              '-j',
+              'RETURN',
+            ]);
+          }
           exempted.add(ip);
         }
       }

@@ -24,6 +24,19 @@ function cli(...args: string[]) {
   });
 }
 
+/** A client from the kubeconfig `local up` wrote (one cluster, one token user). */
+function clientOf(kubeconfigPath: string): KubeClient {
+  const kubeconfig = parse(fs.readFileSync(kubeconfigPath, 'utf8'));
+  return new KubeClient({
+    server: kubeconfig.clusters[0].cluster.server,
+    ca: Buffer.from(
+      kubeconfig.clusters[0].cluster['certificate-authority-data'],
+      'base64',
+    ).toString('utf8'),
+    token: kubeconfig.users[0].user.token,
+  });
+}
+
 describe('eval-sandbox local up | status | down', () => {
   const stateDir = path.join(
     fs.mkdtempSync(path.join(os.tmpdir(), 'eval-sandbox-local-')),
@@ -53,15 +66,7 @@ describe('eval-sandbox local up | status | down', () => {
       expect(status.stdout).toMatch(/^running: https:\/\/127\.0\.0\.1:\d+, 3 of 3 processes alive/);
 
       // The kubeconfig works, and the cluster gives the real admission answer.
-      const kubeconfig = parse(fs.readFileSync(kubeconfigPath, 'utf8'));
-      const client = new KubeClient({
-        server: kubeconfig.clusters[0].cluster.server,
-        ca: Buffer.from(
-          kubeconfig.clusters[0].cluster['certificate-authority-data'],
-          'base64',
-        ).toString('utf8'),
-        token: kubeconfig.users[0].user.token,
-      });
+      const client = clientOf(kubeconfigPath);
       // A sandbox namespace must be Pod Security restricted at a pinned version (SBX-B3).
       const ns = await client.apply(sandboxNamespace('sbx-try'));
       expect(ns.status).toBeLessThan(300);
@@ -122,15 +127,7 @@ describe('eval-sandbox local up | status | down', () => {
         /^running: https:\/\/10\.250\.[\d.]+:\d+, 5 of 5 processes alive/,
       );
 
-      const kubeconfig = parse(fs.readFileSync(path.join(nodeState, 'kubeconfig'), 'utf8'));
-      const client = new KubeClient({
-        server: kubeconfig.clusters[0].cluster.server,
-        ca: Buffer.from(
-          kubeconfig.clusters[0].cluster['certificate-authority-data'],
-          'base64',
-        ).toString('utf8'),
-        token: kubeconfig.users[0].user.token,
-      });
+      const client = clientOf(path.join(nodeState, 'kubeconfig'));
       const node = await client.request('GET', '/api/v1/nodes/eval-sandbox-node');
       expect(
         node.body.status.conditions.find((c: { type: string }) => c.type === 'Ready').status,
