@@ -1,7 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { loadKubeconfig } from './kubeconfig';
 import { defaultStateDir, localDown, localStatus, localUp } from './local/commands';
+import { KubeClient } from './local/kube-client';
+import { kubePostureApi, runPosture } from './posture';
 import { PolicyCheckOptions, runPolicyCheck } from './policy-check';
 
 /** The version of the installed package, read from its package.json. */
@@ -94,6 +97,27 @@ export function buildProgram(): Command {
   ).action(async (opts: { stateDir: string }) => {
     process.exitCode = await localDown(opts.stateDir, io);
   });
+  program
+    .command('posture')
+    .description(
+      "an evaluation's posture record joined with its conformance probe's result, as JSON " +
+        '(exit 0 recorded and the probe passed or has not run, 1 probe failed or record missing/invalid, 2 usage or cluster access)',
+    )
+    .argument('<target>', 'the evaluation Job, as <namespace>/<job>')
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (default: its current-context)')
+    .option('-o, --output <format>', 'json or text', 'json')
+    .action(
+      async (target: string, opts: { kubeconfig?: string; context?: string; output: string }) => {
+        process.exitCode = await runPosture(target, opts, io, async () =>
+          kubePostureApi(
+            new KubeClient(
+              await loadKubeconfig({ kubeconfig: opts.kubeconfig, context: opts.context }),
+            ),
+          ),
+        );
+      },
+    );
   return program;
 }
 

@@ -74,10 +74,30 @@ export interface KubeResponse {
 export interface KubeClientOptions {
   /** `https://127.0.0.1:6443` */
   readonly server: string;
-  /** PEM of the CA that signed the serving certificate. */
-  readonly ca: string;
-  /** Bearer token. */
-  readonly token: string;
+  /**
+   * PEM of the CA that signed the serving certificate.
+   *
+   * @default - the CAs Node trusts
+   */
+  readonly ca?: string;
+  /**
+   * Bearer token.
+   *
+   * @default - none: authenticate with `cert` and `key`
+   */
+  readonly token?: string;
+  /**
+   * PEM client certificate, for client-certificate authentication (with `key`).
+   *
+   * @default - none
+   */
+  readonly cert?: string;
+  /**
+   * PEM key of `cert`.
+   *
+   * @default - none
+   */
+  readonly key?: string;
 }
 
 export class KubeClient {
@@ -98,9 +118,13 @@ export class KubeClient {
         url,
         {
           method,
-          ca: this.options.ca,
+          ...(this.options.ca !== undefined ? { ca: this.options.ca } : {}),
+          ...(this.options.cert !== undefined ? { cert: this.options.cert } : {}),
+          ...(this.options.key !== undefined ? { key: this.options.key } : {}),
           headers: {
-            authorization: `Bearer ${this.options.token}`,
+            ...(this.options.token !== undefined
+              ? { authorization: `Bearer ${this.options.token}` }
+              : {}),
             accept: 'application/json',
             ...(payload !== undefined
               ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }

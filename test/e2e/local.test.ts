@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
+import { loadKubeconfig } from '../../cli/kubeconfig';
 import { alive } from '../../cli/local/commands';
-import { KubeClient } from '../../cli/local/kube-client';
+import { KubeClient, KubeObject } from '../../cli/local/kube-client';
 import { sandboxNamespace, workload } from '../../policies/k8s/fixtures/workloads';
 import { buildPolicyPack } from '../../policies/k8s/pack';
 
@@ -155,5 +156,134 @@ describe('eval-sandbox local up | status | down', () => {
       expect(fs.existsSync(nodeState)).toBe(false);
     },
     45 * 60_000,
+  );
+
+  test(
+    'posture reads a real record through the kubeconfig, then joins the probe report of the newest finished pod',
+    async () => {
+      const state = path.join(path.dirname(stateDir), 'posture-state');
+      try {
+        expect(cli('local', 'up', '--state-dir', state).status).toBe(0);
+        const kubeconfigPath = path.join(state, 'kubeconfig');
+        const client = new KubeClient(await loadKubeconfig({ kubeconfig: kubeconfigPath }));
+        const sandbox = parseAllDocuments(
+          fs.readFileSync(path.join(ROOT, 'dist', 'example-sandboxes.k8s.yaml'), 'utf8'),
+        )
+          .map((d) => d.toJSON() as KubeObject)
+          .filter(
+            (o) => o.metadata.name === 'sbx-swe-0001' || o.metadata.namespace === 'sbx-swe-0001',
+          );
+        for (const o of sandbox) {
+          const res = await client.apply(o);
+          expect(
+            `${o.kind}/${o.metadata.name}: ${res.status < 300 ? 'applied' : res.body.message}`,
+          ).toBe(`${o.kind}/${o.metadata.name}: applied`);
+        }
+        const job = sandbox.find((o) => o.kind === 'Job') as KubeObject;
+        const ns = job.metadata.namespace as string;
+        const posture = (...args: string[]) =>
+          cli('posture', `${ns}/${job.metadata.name}`, '--kubeconfig', kubeconfigPath, ...args);
+
+        // The Job runs the probe image; no pod has finished (this control plane runs no Job controller).
+        const before = posture();
+        expect(before.status).toBe(0);
+        expect(before.stderr).toMatch(/has not finished \(no pods/);
+        const output = JSON.parse(before.stdout);
+        expect(output.probe).toBeNull();
+        expect(output.record.job).toEqual({ name: job.metadata.name, namespace: ns });
+
+        // A pod of the Job that finished with a probe report, as the kubelet would report it.
+        const finish = async (name: string, finishedAt: string, failing: string[]) => {
+          const pod = {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: {
+              name,
+              namespace: ns,
+              labels: {
+                ...job.spec.template.metadata.labels,
+                'batch.kubernetes.io/job-name': job.metadata.name,
+              },
+            },
+            // Not created by the Job controller, so it bounds its own runtime (SBX-R7).
+            spec: {
+              ...job.spec.template.spec,
+              activeDeadlineSeconds: job.spec.activeDeadlineSeconds,
+            },
+          };
+          const created = await client.create(pod);
+          expect(created.body.message).toBeUndefined();
+          const container = job.spec.template.spec.containers[0];
+          const report = {
+            probe: 'eval-sandbox-conformance',
+            version: 1,
+            ok: failing.length === 0,
+            checks: ['gvisor', 'non-root'].map((c) => ({
+              name: c,
+              ok: !failing.includes(c),
+              detail: c,
+            })),
+          };
+          const withStatus = {
+            ...created.body,
+            status: {
+              phase: failing.length === 0 ? 'Succeeded' : 'Failed',
+              containerStatuses: [
+                {
+                  name: container.name,
+                  image: container.image,
+                  imageID: container.image,
+                  ready: false,
+                  restartCount: 0,
+                  state: {
+                    terminated: {
+                      exitCode: failing.length === 0 ? 0 : 1,
+                      reason: failing.length === 0 ? 'Completed' : 'Error',
+                      startedAt: '2030-01-01T00:00:00Z',
+                      finishedAt,
+                      message: JSON.stringify(report),
+                    },
+                  },
+                },
+              ],
+            },
+          };
+          const res = await client.request(
+            'PUT',
+            `/api/v1/namespaces/${ns}/pods/${name}/status`,
+            withStatus,
+          );
+          expect(res.body.message).toBeUndefined();
+          expect(res.status).toBe(200);
+        };
+
+        await finish(`${job.metadata.name}-pass`, '2030-01-01T00:01:00Z', []);
+        const passed = posture();
+        expect(passed.stderr).toBe('');
+        expect(passed.status).toBe(0);
+        expect(JSON.parse(passed.stdout).probe).toMatchObject({
+          job: job.metadata.name,
+          pod: `${job.metadata.name}-pass`,
+          exitCode: 0,
+          ok: true,
+        });
+
+        await finish(`${job.metadata.name}-fail`, '2030-01-01T00:02:00Z', ['gvisor']);
+        const failed = posture('--output', 'text');
+        expect(failed.status).toBe(1);
+        expect(failed.stdout).toContain(`probe: FAILED (pod ${job.metadata.name}-fail`);
+        expect(failed.stdout).toContain('  failed gvisor: gvisor');
+        expect(failed.stderr).toMatch(/failed: gvisor;/);
+
+        const missing = cli('posture', `${ns}/no-such-job`, '--kubeconfig', kubeconfigPath);
+        expect(missing.status).toBe(1);
+        expect(missing.stderr).toMatch(
+          /no posture record \(ConfigMap sbx-swe-0001\/no-such-job-posture not found\)/,
+        );
+      } finally {
+        cli('local', 'down', '--state-dir', state);
+      }
+    },
+    30 * 60_000,
   );
 });

@@ -9,7 +9,7 @@
  * Needs root (a veth link and cgroups for the node) and the node tools (scripts/build-*.sh build
  * them from the Go module proxy; about 15 minutes once, seconds after).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -295,6 +295,26 @@ describe('what the record says, the node shows', () => {
     expect(check(report, 'service-account-token').ok).toBe(true);
     expect(record.podSecurity.runAsUser).toBe(65532);
     expect(check(report, 'non-root').detail).toContain(`uid=${record.podSecurity.runAsUser}`);
+  });
+
+  test('eval-sandbox posture joins the record with the report the kubelet recorded', () => {
+    const kubeconfig = plane.writeKubeconfig(path.join(stateDir, 'posture.kubeconfig'));
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(ROOT, 'bin', 'eval-sandbox.js'), 'posture', ...args], {
+        encoding: 'utf8',
+      });
+    const out = run('sbx-swe-0001/eval-swe-0001', '--kubeconfig', kubeconfig);
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const joined = JSON.parse(out.stdout);
+    expect(joined.record.job).toEqual({ name: 'eval-swe-0001', namespace: 'sbx-swe-0001' });
+    expect(joined.probe).toMatchObject({ job: 'eval-swe-0001', exitCode: 0, ok: true });
+    expect(joined.probe.report.checks.length).toBeGreaterThan(10);
+    // A probe that failed on the node (the runc negative control ran outside a sandbox; the
+    // allow-all one has no record) is covered by the unit tests; here the text summary.
+    const text = run('sbx-swe-0001/eval-swe-0001', '--kubeconfig', kubeconfig, '--output', 'text');
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/runsc/);
   });
 
   test('a SandboxConformanceProbe beside an evaluation passes, and the record names it', async () => {
