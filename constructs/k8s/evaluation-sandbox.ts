@@ -1,12 +1,27 @@
+import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { EgressPolicy, EgressRule } from './egress-policy';
-import { EvaluationJob, EvaluationJobOptions } from './evaluation-job';
+import {
+  DEFAULT_EVALUATION_CPU,
+  DEFAULT_EVALUATION_MEMORY,
+  EvaluationJob,
+  EvaluationJobOptions,
+} from './evaluation-job';
 import { slugify } from '../shared/validation';
-import { check, cpuMillis, sizeKib } from './internal';
+import { check, checkCpu, checkSize, cpuMillis, sizeKib } from './internal';
+import {
+  DEFAULT_GVISOR_OVERHEAD_CPU,
+  DEFAULT_GVISOR_OVERHEAD_MEMORY,
+} from './gvisor-runtime-class';
 import { PostureRecord } from './posture-record';
 import { SandboxIdentity } from './sandbox-identity';
-import { SandboxNamespace, SandboxNamespaceOptions } from './sandbox-namespace';
+import {
+  DEFAULT_QUOTA_CPU,
+  DEFAULT_QUOTA_MEMORY,
+  SandboxNamespace,
+  SandboxNamespaceOptions,
+} from './sandbox-namespace';
 
 /**
  * Properties for {@link EvaluationSandbox}: the namespace options and the Job options, flat.
@@ -26,6 +41,21 @@ export interface EvaluationSandboxProps extends SandboxNamespaceOptions, Evaluat
    * @default 'evaluator'
    */
   readonly serviceAccountName?: string;
+
+  /**
+   * The per-pod CPU overhead of the RuntimeClass the Job runs under, which the quota must hold on
+   * top of the Job's own CPU. Set it when your `GvisorRuntimeClass` has another overhead.
+   *
+   * @default Cpu.millis(100) - the GvisorRuntimeClass default
+   */
+  readonly runtimeOverheadCpu?: kplus.Cpu;
+
+  /**
+   * The per-pod memory overhead of the RuntimeClass (see `runtimeOverheadCpu`).
+   *
+   * @default Size.mebibytes(128) - the GvisorRuntimeClass default
+   */
+  readonly runtimeOverheadMemory?: Size;
 }
 
 /**
@@ -49,13 +79,39 @@ export class EvaluationSandbox extends Construct {
   public readonly identity: SandboxIdentity;
   /** The evaluation Job. */
   public readonly job: EvaluationJob;
+  /** The RuntimeClass CPU overhead the quota holds on top of the Job. */
+  public readonly runtimeOverheadCpu: kplus.Cpu;
+  /** The RuntimeClass memory overhead the quota holds on top of the Job. */
+  public readonly runtimeOverheadMemory: Size;
   /** The record of the evaluation's effective posture (ConfigMap `<job name>-posture`). */
   public readonly posture: PostureRecord;
 
   constructor(scope: Construct, id: string, props: EvaluationSandboxProps) {
     super(scope, id);
     const namespaceName = props.namespaceName ?? `sbx-${slugify(props.evaluationId)}`;
-    this.namespace = new SandboxNamespace(this, 'Namespace', { ...props, name: namespaceName });
+    // A pod of the Job needs its own resources plus the RuntimeClass overhead (the RuntimeClass
+    // admission plugin adds it to the pod, and the quota counts it). An unset quota is sized to
+    // hold that, never below the SandboxNamespace defaults; a set one is checked below.
+    this.runtimeOverheadCpu = props.runtimeOverheadCpu ?? DEFAULT_GVISOR_OVERHEAD_CPU;
+    this.runtimeOverheadMemory = props.runtimeOverheadMemory ?? DEFAULT_GVISOR_OVERHEAD_MEMORY;
+    check(this, checkCpu('runtimeOverheadCpu', this.runtimeOverheadCpu));
+    check(this, checkSize('runtimeOverheadMemory', this.runtimeOverheadMemory));
+    const podCpu =
+      cpuMillis(props.cpu ?? DEFAULT_EVALUATION_CPU) + cpuMillis(this.runtimeOverheadCpu);
+    const podMemoryKib =
+      sizeKib(props.memory ?? DEFAULT_EVALUATION_MEMORY) + sizeKib(this.runtimeOverheadMemory);
+    this.namespace = new SandboxNamespace(this, 'Namespace', {
+      ...props,
+      name: namespaceName,
+      quotaCpu:
+        props.quotaCpu ??
+        (podCpu > cpuMillis(DEFAULT_QUOTA_CPU) ? kplus.Cpu.millis(podCpu) : DEFAULT_QUOTA_CPU),
+      quotaMemory:
+        props.quotaMemory ??
+        (podMemoryKib > sizeKib(DEFAULT_QUOTA_MEMORY)
+          ? Size.mebibytes(Math.ceil(podMemoryKib / 1024))
+          : DEFAULT_QUOTA_MEMORY),
+    });
     this.identity = new SandboxIdentity(this, 'Identity', {
       namespace: this.namespace.name,
       name: props.serviceAccountName,
@@ -76,16 +132,28 @@ export class EvaluationSandbox extends Construct {
 
     const ns = this.namespace;
     const job = this.job;
-    const fits = (what: string, need: number, quota: number, quotaProp: string) => {
+    const fits = (what: string, need: number, quota: number, quotaProp: string, plus = '') => {
       if (need > quota) {
         check(
           this,
-          `the job's ${what} exceeds the sandbox quota, so it could never start; raise ${quotaProp} or lower ${what}`,
+          `the job's ${what}${plus} exceeds the sandbox quota, so it could never start; raise ${quotaProp} or lower ${what}`,
         );
       }
     };
-    fits('cpu', cpuMillis(job.cpu), cpuMillis(ns.quotaCpu), 'quotaCpu');
-    fits('memory', sizeKib(job.memory), sizeKib(ns.quotaMemory), 'quotaMemory');
+    fits(
+      'cpu',
+      cpuMillis(job.cpu) + cpuMillis(this.runtimeOverheadCpu),
+      cpuMillis(ns.quotaCpu),
+      'quotaCpu',
+      ` plus the RuntimeClass overhead (${cpuMillis(job.cpu)}m + ${cpuMillis(this.runtimeOverheadCpu)}m)`,
+    );
+    fits(
+      'memory',
+      sizeKib(job.memory) + sizeKib(this.runtimeOverheadMemory),
+      sizeKib(ns.quotaMemory),
+      'quotaMemory',
+      ` plus the RuntimeClass overhead (${job.memory.asString()} + ${this.runtimeOverheadMemory.asString()})`,
+    );
     fits(
       'ephemeralStorage',
       sizeKib(job.ephemeralStorage),

@@ -28,6 +28,11 @@ import { check, checkCpu, checkSize, cpuMillis, sizeKib, standardLabels } from '
 /**
  * Options for a sandbox namespace, without its name (shared with {@link EvaluationSandbox}).
  */
+/** The default CPU quota of a sandbox namespace. */
+export const DEFAULT_QUOTA_CPU = kplus.Cpu.units(4);
+/** The default memory quota of a sandbox namespace. */
+export const DEFAULT_QUOTA_MEMORY = Size.gibibytes(8);
+
 export interface SandboxNamespaceOptions {
   /**
    * The Pod Security Standards version the `restricted` level is pinned to (enforce, audit, warn).
@@ -223,8 +228,8 @@ export class SandboxNamespace extends Construct {
       );
     }
 
-    this.quotaCpu = props.quotaCpu ?? kplus.Cpu.units(4);
-    this.quotaMemory = props.quotaMemory ?? Size.gibibytes(8);
+    this.quotaCpu = props.quotaCpu ?? DEFAULT_QUOTA_CPU;
+    this.quotaMemory = props.quotaMemory ?? DEFAULT_QUOTA_MEMORY;
     this.quotaEphemeralStorage = props.quotaEphemeralStorage ?? Size.gibibytes(20);
     this.quotaPods = props.quotaPods ?? 10;
     this.quotaStorage = props.quotaStorage ?? Size.gibibytes(0);

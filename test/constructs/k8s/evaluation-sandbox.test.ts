@@ -1,3 +1,5 @@
+import * as fc from 'fast-check';
+import { cpuMillis, sizeKib } from '../../../constructs/k8s/internal';
 import { Size } from 'cdk8s';
 import { Cpu, Group, User } from 'cdk8s-plus-28';
 import {
@@ -104,16 +106,71 @@ describe('EvaluationSandbox', () => {
     expect(only(objects(), 'RoleBinding').metadata.name).toBe(binding.name);
   });
 
+  test('an unset quota holds the job plus the RuntimeClass overhead (never below 4 CPU / 8Gi)', () => {
+    const quota = (props: Partial<EvaluationSandboxProps>) =>
+      only(build(props).objects(), 'ResourceQuota', 'sandbox-quota').spec.hard;
+    expect(quota({})).toMatchObject({ 'limits.cpu': '4', 'limits.memory': '8Gi' });
+    // A 4 CPU / 8Gi evaluation used to synthesize and never start under a 4 / 8Gi quota.
+    expect(quota({ cpu: Cpu.units(4), memory: Size.gibibytes(8) })).toMatchObject({
+      'limits.cpu': '4100m',
+      'limits.memory': '8320Mi',
+    });
+    expect(
+      quota({
+        cpu: Cpu.units(2),
+        runtimeOverheadCpu: Cpu.millis(2500),
+        quotaMemory: Size.gibibytes(4),
+      }),
+    ).toMatchObject({ 'limits.cpu': '4500m', 'limits.memory': '4Gi' });
+  });
+
+  test('PROPERTY: every sandbox that synthesizes can start its Job under its own quota', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 64_000 }),
+        fc.integer({ min: 64, max: 256 * 1024 }),
+        fc.integer({ min: 1, max: 2_000 }),
+        fc.integer({ min: 1, max: 2_048 }),
+        (cpuM, memMi, overheadM, overheadMi) => {
+          let sandbox: EvaluationSandbox;
+          try {
+            ({ sandbox } = build({
+              cpu: Cpu.millis(cpuM),
+              memory: Size.mebibytes(memMi),
+              scratchSize: Size.mebibytes(Math.min(64, memMi)),
+              runtimeOverheadCpu: Cpu.millis(overheadM),
+              runtimeOverheadMemory: Size.mebibytes(overheadMi),
+            }));
+          } catch {
+            return true; // refused at synth: fine, it never reaches the cluster
+          }
+          const ns = sandbox.namespace;
+          return (
+            cpuMillis(ns.quotaCpu) >= cpuM + overheadM &&
+            sizeKib(ns.quotaMemory) >= (memMi + overheadMi) * 1024
+          );
+        },
+      ),
+      { seed: 1011, numRuns: 300 },
+    );
+  });
+
   test.each<[string, Partial<EvaluationSandboxProps>, RegExp]>([
     [
       'a job CPU above the quota',
-      { cpu: Cpu.units(8) },
-      /Sandbox: the job's cpu exceeds the sandbox quota, so it could never start; raise quotaCpu or lower cpu/,
+      { cpu: Cpu.units(8), quotaCpu: Cpu.units(4) },
+      /Sandbox: the job's cpu plus the RuntimeClass overhead \(8000m \+ 100m\) exceeds the sandbox quota, so it could never start; raise quotaCpu or lower cpu/,
     ],
     [
-      'a job memory above the quota',
-      { memory: Size.gibibytes(9) },
-      /the job's memory exceeds the sandbox quota/,
+      // The quota would hold the Job alone, but not its pod: the gVisor overhead counts.
+      'a job CPU equal to the quota',
+      { cpu: Cpu.units(4), quotaCpu: Cpu.units(4) },
+      /the job's cpu plus the RuntimeClass overhead \(4000m \+ 100m\) exceeds the sandbox quota/,
+    ],
+    [
+      'a job memory equal to the quota',
+      { memory: Size.gibibytes(8), quotaMemory: Size.gibibytes(8), scratchSize: Size.gibibytes(1) },
+      /the job's memory plus the RuntimeClass overhead \(8Gi \+ 128Mi\) exceeds the sandbox quota/,
     ],
     [
       'job storage above the quota',
