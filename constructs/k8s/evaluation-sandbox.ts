@@ -1,6 +1,6 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { EgressPolicy, EgressRule } from './egress-policy';
 import {
   DEFAULT_EVALUATION_CPU,
@@ -22,6 +22,15 @@ import {
   SandboxNamespace,
   SandboxNamespaceOptions,
 } from './sandbox-namespace';
+
+/** The sandbox namespaces of the EvaluationSandboxes in each app (keyed by the construct tree's root). */
+const NAMESPACES = new WeakMap<IConstruct, Map<string, string>>();
+
+function namespacesInApp(scope: Construct): Map<string, string> {
+  let taken = NAMESPACES.get(scope.node.root);
+  if (!taken) NAMESPACES.set(scope.node.root, (taken = new Map()));
+  return taken;
+}
 
 /**
  * Properties for {@link EvaluationSandbox}: the namespace options and the Job options, flat.
@@ -89,6 +98,17 @@ export class EvaluationSandbox extends Construct {
   constructor(scope: Construct, id: string, props: EvaluationSandboxProps) {
     super(scope, id);
     const namespaceName = props.namespaceName ?? `sbx-${slugify(props.evaluationId)}`;
+    // Two evaluations never share a sandbox: one namespace per EvaluationSandbox in the app.
+    const taken = namespacesInApp(this);
+    const other = taken.get(namespaceName);
+    if (other !== undefined) {
+      check(
+        this,
+        `namespace '${namespaceName}' is already the sandbox of ${other}; two evaluations never share a ` +
+          `sandbox: give this one another evaluationId or namespaceName`,
+      );
+    }
+    taken.set(namespaceName, this.node.path);
     // A pod of the Job needs its own resources plus the RuntimeClass overhead (the RuntimeClass
     // admission plugin adds it to the pod, and the quota counts it). An unset quota is sized to
     // hold that, never below the SandboxNamespace defaults; a set one is checked below.

@@ -106,6 +106,22 @@ describe('EvaluationSandbox', () => {
     expect(only(objects(), 'RoleBinding').metadata.name).toBe(binding.name);
   });
 
+  test('GIVEN two sandboxes with the same namespace in one app THEN the second throws naming both', () => {
+    const chart = newChart();
+    new EvaluationSandbox(chart, 'First', { evaluationId: 'run-7', image: IMAGE });
+    expectValidationError(
+      () =>
+        new EvaluationSandbox(chart, 'Second', {
+          evaluationId: 'other',
+          namespaceName: 'sbx-run-7',
+          image: IMAGE,
+        }),
+      /Second: namespace 'sbx-run-7' is already the sandbox of .*First; two evaluations never share a sandbox/,
+    );
+    // In another app, the same name is fine.
+    expect(() => build()).not.toThrow();
+  });
+
   test('an unset quota holds the job plus the RuntimeClass overhead (never below 4 CPU / 8Gi)', () => {
     const quota = (props: Partial<EvaluationSandboxProps>) =>
       only(build(props).objects(), 'ResourceQuota', 'sandbox-quota').spec.hard;
