@@ -35,8 +35,7 @@ import { KubeClient, KubeObject } from './kube-client';
 export const NODE_NAME = 'eval-sandbox-node';
 /** The pods' addresses (one node: one /24 of it). */
 export const POD_CIDR = '10.244.0.0/24';
-/** The Service range of the local API server, its `kubernetes` Service and the cluster DNS address. */
-export const SERVICE_CIDR = '10.96.0.0/16';
+/** The cluster DNS Service's address, in the control plane's Service range (10.96.0.0/16). */
 export const CLUSTER_DNS_IP = '10.96.0.10';
 
 /**
@@ -74,6 +73,23 @@ export interface NodeTools {
   readonly 'coredns-image': string;
 }
 
+const NODE_TOOLS: readonly (keyof NodeTools)[] = [
+  'containerd',
+  'runsc',
+  'containerd-shim-runsc-v1',
+  'containerd-shim-runc-v2',
+  'kubelet',
+  'kube-proxy',
+  'kube-scheduler',
+  'kube-router',
+  'cni',
+  'ctr',
+  'probe-binary',
+  'probe-image',
+  'pause-image',
+  'coredns-image',
+];
+
 /** An image the node imports: its archive and its `repo@sha256:…` reference. */
 interface NodeImage {
   readonly archive: string;
@@ -97,6 +113,12 @@ export function buildNodeTools(scriptsDir: string): {
       tools[name] = file;
       if (ref) refs[name] = ref;
     }
+  }
+  const missing = NODE_TOOLS.filter((name) => !tools[name] || !fs.existsSync(tools[name]));
+  if (missing.length > 0) {
+    throw new Error(
+      `the node build scripts in ${scriptsDir} did not produce ${missing.join(', ')}; run them (npm run node-tools:build, npm run local-node:build, npm run images:build) and read their output`,
+    );
   }
   return { tools: tools as unknown as NodeTools, refs };
 }
