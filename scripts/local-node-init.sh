@@ -70,7 +70,11 @@ echo 1 >/proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null || log "no brid
 unshare --net sleep infinity &
 world=$!
 pids+=("$world")
-sleep 0.1
+# Until unshare has made its network namespace, the veth would land in the node's own.
+for _ in $(seq 100); do
+  [ "$(readlink "/proc/$world/ns/net")" != "$(readlink /proc/self/ns/net)" ] && break
+  sleep 0.02
+done
 ip link add world0 type veth peer name eth0 netns "$world"
 ip addr add 10.255.255.1/30 dev world0
 ip link set world0 up
