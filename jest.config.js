@@ -14,5 +14,7 @@ module.exports = {
     '/node_modules/(?!(kubernetes-models|@kubernetes-models|is-cidr|cidr-regex)/)',
   ],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };
