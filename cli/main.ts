@@ -6,6 +6,7 @@ import { defaultStateDir, localDown, localStatus, localUp } from './local/comman
 import { KubeClient } from './local/kube-client';
 import { kubePostureApi, runPosture } from './posture';
 import { PolicyCheckOptions, runPolicyCheck } from './policy-check';
+import { runRender, runValidate } from './validate';
 
 /** The version of the installed package, read from its package.json. */
 export function packageVersion(start: string = __dirname): string {
@@ -68,6 +69,30 @@ export function buildProgram(): Command {
         (text) => process.stdout.write(`${text}\n`),
         (text) => process.stderr.write(`${text}\n`),
       );
+    });
+  program
+    .command('validate')
+    .description(
+      'check Evaluation specs (eval-sandbox.dev/v1alpha1) against schemas/evaluation.v1alpha1.json and the ' +
+        'constructs; prints every problem as file:line:col (exit 0 all valid, 1 any problem, 2 usage)',
+    )
+    .argument('<paths...>', 'spec files, or folders searched for .yaml and .yml files')
+    .action((paths: string[]) => {
+      process.exitCode = runValidate(paths, io);
+    });
+  program
+    .command('render')
+    .description(
+      'validate Evaluation specs, then write each sandbox as <out>/<name>/sandbox.k8s.yaml plus <out>/kustomization.yaml, ' +
+        'all or nothing; <out> is replaced (exit 0 rendered, 1 any problem and nothing written, 2 usage)',
+    )
+    .argument('<paths...>', 'spec files, or folders searched for .yaml and .yml files')
+    .requiredOption(
+      '-o, --out <dir>',
+      'output folder, owned by render (new, empty, or rendered before)',
+    )
+    .action((paths: string[], opts: { out: string }) => {
+      process.exitCode = runRender(paths, opts, io);
     });
   const local = program
     .command('local')

@@ -1,0 +1,607 @@
+/**
+ * Evaluation specs (`kind: Evaluation`, `eval-sandbox.dev/v1alpha1`): small YAML files that describe
+ * one run each. This module parses them, validates them against `schemas/evaluation.v1alpha1.json`
+ * (the one source of truth for the format), maps a valid document to {@link EvaluationSandboxProps}
+ * and builds the sandbox, so every construct validation applies too. Every problem is reported
+ * with the file, line and column of the field it belongs to.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Ajv2020, { ErrorObject } from 'ajv/dist/2020';
+import { App, Chart, Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import {
+  Document,
+  LineCounter,
+  Node as YamlNode,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+} from 'yaml';
+import { EgressProtocol, EgressRule } from '../constructs/k8s/egress-policy';
+import { EvaluationSandbox, EvaluationSandboxProps } from '../constructs/k8s/evaluation-sandbox';
+import { ValidationError } from '../constructs/shared/errors';
+
+/** The `apiVersion` of the format. */
+export const EVALUATION_API_VERSION = 'eval-sandbox.dev/v1alpha1';
+/** The schema file, relative to the package root. */
+export const EVALUATION_SCHEMA = 'schemas/evaluation.v1alpha1.json';
+
+/** One problem of one document, with where it is. */
+export interface Problem {
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly col: number;
+  /** The field, as a path (`spec.resources.cpu`), `(document)` or `yaml`. */
+  readonly field: string;
+  /** What is wrong and what is allowed. */
+  readonly message: string;
+}
+
+/** `file:line:col: field: message`. */
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}:${p.col}: ${p.field}: ${p.message}`;
+}
+
+/** A document that follows the schema (the shape the schema guarantees). */
+export interface EvaluationSpec {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly labels?: Record<string, string> };
+  readonly spec: {
+    readonly image: string;
+    readonly command?: string[];
+    readonly args?: string[];
+    readonly env?: Record<string, string>;
+    readonly resources: {
+      readonly cpu: string | number;
+      readonly memory: string;
+      readonly ephemeralStorage: string;
+    };
+    readonly timeout: string;
+    readonly retries?: number;
+    readonly ttlAfterFinished?: string;
+    readonly egress?: {
+      readonly allow?: {
+        readonly cidr: string;
+        readonly ports?: number[];
+        readonly protocol?: 'TCP' | 'UDP';
+        readonly allowAllPorts?: boolean;
+      }[];
+    };
+  };
+}
+
+/** A valid evaluation and its synthesized manifests. */
+export interface Evaluation {
+  readonly file: string;
+  readonly name: string;
+  readonly spec: EvaluationSpec;
+  /** The sandbox's objects as multi-document YAML, in the order cdk8s synthesizes them. */
+  readonly manifest: string;
+}
+
+/** The result of loading spec files: the valid evaluations and every problem found. */
+export interface LoadResult {
+  readonly evaluations: Evaluation[];
+  readonly problems: Problem[];
+}
+
+/** Finds schemas/evaluation.v1alpha1.json shipped with the package, upwards from this module. */
+export function evaluationSchemaFile(start: string = __dirname): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, EVALUATION_SCHEMA);
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir)
+      throw new Error(`${EVALUATION_SCHEMA} not found next to the package`);
+  }
+}
+
+/** A compiled validator for the schema; `errors` of ajv carry `parentSchema` (verbose). */
+export type SpecValidator = ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+/** Compiles the schema (ajv, draft 2020-12, strict; `x-allowed` is our annotation). */
+export function evaluationValidator(file: string = evaluationSchemaFile()): SpecValidator {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+  ajv.addVocabulary(['x-allowed']);
+  return ajv.compile(JSON.parse(fs.readFileSync(file, 'utf8')) as object);
+}
+
+const DURATION = /^(?=[0-9])(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?$/;
+
+/** A Go-style duration of whole hours, minutes and seconds (`1h30m`, `90m`, `0s`). */
+export function parseDuration(text: string): Duration {
+  const m = DURATION.exec(text);
+  if (!m) throw new Error(`'${text}' is not a duration; use for example 1h, 90m or 1h30m`);
+  const [h, min, s] = [m[1], m[2], m[3]].map((x) => (x === undefined ? 0 : Number(x)));
+  return Duration.seconds(h * 3600 + min * 60 + s);
+}
+
+const SIZE_UNITS: Record<string, (n: number) => Size> = {
+  Ki: Size.kibibytes,
+  Mi: Size.mebibytes,
+  Gi: Size.gibibytes,
+  Ti: Size.tebibytes,
+};
+
+/** A quantity with a binary suffix (`512Mi`, `2Gi`). */
+export function parseSize(text: string): Size {
+  const m = /^([1-9][0-9]*)(Ki|Mi|Gi|Ti)$/.exec(text);
+  if (!m) throw new Error(`'${text}' is not a size; use for example 512Mi or 2Gi`);
+  return SIZE_UNITS[m[2]](Number(m[1]));
+}
+
+/** Cores (`1`, `1.5`, `2`) or millicores (`500m`). */
+export function parseCpu(value: string | number): kplus.Cpu {
+  const text = String(value);
+  if (/^[0-9]+m$/.test(text)) return kplus.Cpu.millis(Number(text.slice(0, -1)));
+  const cores = Number(text);
+  if (!Number.isFinite(cores)) throw new Error(`'${text}' is not a CPU amount; use 1, 1.5 or 500m`);
+  return Number.isInteger(cores)
+    ? kplus.Cpu.units(cores)
+    : kplus.Cpu.millis(Math.round(cores * 1000));
+}
+
+/** Maps a schema-valid document to the props of its {@link EvaluationSandbox}. */
+export function toSandboxProps(doc: EvaluationSpec): EvaluationSandboxProps {
+  const s = doc.spec;
+  const egress: EgressRule[] = (s.egress?.allow ?? []).map((rule) => ({
+    cidr: rule.cidr,
+    ports: rule.ports,
+    protocol: rule.protocol === undefined ? undefined : EgressProtocol[rule.protocol],
+    allowAllPorts: rule.allowAllPorts,
+  }));
+  return {
+    evaluationId: doc.metadata.name,
+    provenanceLabels: doc.metadata.labels,
+    image: s.image,
+    command: s.command,
+    args: s.args,
+    env: s.env,
+    cpu: parseCpu(s.resources.cpu),
+    memory: parseSize(s.resources.memory),
+    ephemeralStorage: parseSize(s.resources.ephemeralStorage),
+    activeDeadline: parseDuration(s.timeout),
+    ttlAfterFinished:
+      s.ttlAfterFinished === undefined ? undefined : parseDuration(s.ttlAfterFinished),
+    backoffLimit: s.retries,
+    egress,
+  };
+}
+
+/**
+ * Builds the sandbox of one evaluation in an app of its own and synthesizes it (which runs the
+ * whole-tree validations too). Throws the constructs' {@link ValidationError}.
+ */
+export function synthEvaluation(doc: EvaluationSpec): string {
+  const app = new App();
+  const chart = new Chart(app, 'Evaluation', { disableResourceNameHashes: true });
+  new EvaluationSandbox(chart, 'Sandbox', toSandboxProps(doc));
+  return app.synthYaml();
+}
+
+type Segment = string | number;
+
+/** `spec.egress.allow[0].ports`, `metadata.labels['example.com/team']`. */
+export function fieldName(segments: Segment[]): string {
+  if (segments.length === 0) return '(document)';
+  let out = '';
+  for (const seg of segments) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `['${seg}']`;
+  }
+  return out;
+}
+
+/** Splits an ajv `instancePath` (a JSON pointer) into keys and array indexes. */
+function pointerSegments(pointer: string, data: unknown): Segment[] {
+  if (pointer === '') return [];
+  const segments: Segment[] = [];
+  let value = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(value)) {
+      segments.push(Number(key));
+      value = value[Number(key)];
+    } else {
+      segments.push(key);
+      value =
+        value !== null && typeof value === 'object'
+          ? (value as Record<string, unknown>)[key]
+          : undefined;
+    }
+  }
+  return segments;
+}
+
+/** The key and value nodes at `segments` (as deep as the document goes). */
+function locate(doc: Document, segments: Segment[]): { key?: YamlNode; value?: YamlNode } {
+  let value: unknown = doc.contents;
+  let key: YamlNode | undefined;
+  for (const seg of segments) {
+    if (isMap(value)) {
+      const pair = value.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
+      );
+      if (!pair) return { key, value: value as YamlNode };
+      key = pair.key as YamlNode;
+      value = pair.value ?? undefined;
+    } else if (isSeq(value) && typeof seg === 'number' && value.items[seg] !== undefined) {
+      key = undefined;
+      value = value.items[seg];
+    } else {
+      return { key, value: value as YamlNode | undefined };
+    }
+  }
+  return { key, value: value as YamlNode | undefined };
+}
+
+function nodeOffset(node: YamlNode | undefined | null): number | undefined {
+  return node?.range ? node.range[0] : undefined;
+}
+
+/** Where a problem of `segments` is: the value, else its key, else the document. */
+function position(doc: Document, segments: Segment[], lines: LineCounter, atKey = false) {
+  const { key, value } = locate(doc, segments);
+  const offset =
+    (atKey ? nodeOffset(key) : undefined) ??
+    nodeOffset(value) ??
+    nodeOffset(key) ??
+    nodeOffset(doc.contents as YamlNode | null) ??
+    doc.range?.[0] ??
+    0;
+  return lines.linePos(offset);
+}
+
+function allowedOf(schema: unknown): string {
+  const allowed = (schema as { 'x-allowed'?: string } | undefined)?.['x-allowed'];
+  return allowed ?? '';
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+function with_(wrong: string, allowed: string): string {
+  return allowed === '' ? wrong : `${wrong}; ${allowed}`;
+}
+
+/** Turns ajv's errors on one document into problems. */
+function schemaProblems(
+  file: string,
+  doc: Document,
+  data: unknown,
+  errors: ErrorObject[],
+  lines: LineCounter,
+): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  const push = (segments: Segment[], message: string, atKey = false) => {
+    const { line, col } = position(doc, segments, lines, atKey);
+    const field = fieldName(segments);
+    const text = `${line}:${col}:${field}:${message}`;
+    if (seen.has(text)) return;
+    seen.add(text);
+    problems.push({ file, line, col, field, message });
+  };
+  for (const e of errors) {
+    const at = pointerSegments(e.instancePath, data);
+    const parent = e.parentSchema as Record<string, unknown> | undefined;
+    const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+    if (e.keyword === 'propertyNames') continue; // its sub-error names the key
+    if (propertyName !== undefined) {
+      push(
+        [...at, propertyName],
+        with_(`'${propertyName}' is not a valid key`, allowedOf(parent)),
+        true,
+      );
+      continue;
+    }
+    const value = e.data;
+    switch (e.keyword) {
+      case 'additionalProperties': {
+        const extra = (e.params as { additionalProperty: string }).additionalProperty;
+        const known = Object.keys((parent?.properties as object | undefined) ?? {});
+        push([...at, extra], `unknown field; allowed here: ${known.join(', ')}`, true);
+        break;
+      }
+      case 'required': {
+        const missing = (e.params as { missingProperty: string }).missingProperty;
+        const props = (parent?.properties ?? {}) as Record<string, unknown>;
+        push([...at, missing], with_('required field is missing', allowedOf(props[missing])));
+        break;
+      }
+      case 'type': {
+        const type = (e.params as { type: string | string[] }).type;
+        const want = Array.isArray(type) ? type.join(' or ') : type;
+        push(
+          at,
+          with_(
+            `must be ${/^[aeiou]/.test(want) ? 'an' : 'a'} ${want}, got ${show(value)}`,
+            allowedOf(parent),
+          ),
+        );
+        break;
+      }
+      case 'const':
+        push(at, with_(`${show(value)} is not supported`, allowedOf(parent)));
+        break;
+      case 'enum':
+        push(
+          at,
+          `${show(value)} is not allowed; use one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`,
+        );
+        break;
+      case 'pattern':
+      case 'maxLength':
+      case 'minLength':
+      case 'minimum':
+      case 'maximum':
+      case 'exclusiveMinimum':
+        push(at, with_(`${show(value)} is not valid`, allowedOf(parent)));
+        break;
+      case 'minItems':
+        push(at, with_(`must not be empty`, allowedOf(parent)));
+        break;
+      default:
+        push(at, with_(`${e.message ?? 'is not valid'}`, allowedOf(parent)));
+    }
+  }
+  return problems;
+}
+
+/** Whether a construct error is about a key (a label or variable name) rather than its value. */
+function aboutKey(message: string): boolean {
+  return /^(provenanceLabels key|provenanceLabels may not set|env name)/.test(message);
+}
+
+/** The spec field a construct error is about, from the construct path and the message. */
+export function constructField(constructPath: string, message: string): Segment[] {
+  const egress = /\/Namespace\/([0-9]+)(\/|$)/.exec(constructPath);
+  if (egress) {
+    const item: Segment[] = ['spec', 'egress', 'allow', Number(egress[1]) - 1];
+    if (message.startsWith('cidr') || /^range /.test(message)) return [...item, 'cidr'];
+    if (message.startsWith('ports') || message.startsWith('port')) return [...item, 'ports'];
+    return item;
+  }
+  const quoted = /'([^']*)'/.exec(message)?.[1];
+  const first = /^(?:the job's )?([A-Za-z]+)/.exec(message)?.[1] ?? '';
+  switch (first) {
+    case 'image':
+      return ['spec', 'image'];
+    case 'evaluationId':
+    case 'jobName':
+    case 'namespace':
+      return ['metadata', 'name'];
+    case 'provenanceLabels':
+    case 'env': {
+      const map: Segment[] = first === 'env' ? ['spec', 'env'] : ['metadata', 'labels'];
+      return quoted === undefined ? map : [...map, quoted];
+    }
+    case 'cpu':
+    case 'memory':
+    case 'ephemeralStorage':
+      return ['spec', 'resources', first];
+    case 'scratchSize':
+      return ['spec', 'resources', 'memory'];
+    case 'activeDeadline':
+      return ['spec', 'timeout'];
+    case 'ttlAfterFinished':
+      return ['spec', 'ttlAfterFinished'];
+    case 'backoffLimit':
+      return ['spec', 'retries'];
+    default:
+      return ['spec'];
+  }
+}
+
+/** A construct message in the spec's words (the spec has no quota, scratch or deadline fields). */
+function specMessage(message: string, segments: Segment[], doc: EvaluationSpec): string {
+  const field = fieldName(segments);
+  if (field === 'spec.timeout' && message.startsWith('activeDeadline')) {
+    return `'${doc.spec.timeout}' is ${message.replace(/^.*; got /, '')} seconds; use at most 24h (the admission pack's bound)`;
+  }
+  if (field === 'spec.resources.memory' && message.startsWith('scratchSize')) {
+    const scratch = /^scratchSize '([^']+)'/.exec(message)?.[1] ?? '';
+    return (
+      `'${doc.spec.resources.memory}' cannot hold the ${scratch} memory-backed scratch volume at /tmp, ` +
+      `which is charged to memory; use at least ${scratch}`
+    );
+  }
+  return message.replace(
+    /raise quota\w+ or lower (\w+)$/,
+    'lower $1 (an Evaluation uses the default sandbox quota)',
+  );
+}
+
+/** A parsed document that follows the schema, not yet built. */
+interface Candidate {
+  readonly file: string;
+  readonly doc: Document;
+  readonly lines: LineCounter;
+  readonly spec: EvaluationSpec;
+}
+
+/**
+ * Checks the text of one file: YAML syntax, the schema, and (for documents that follow it) the
+ * constructs. Names are checked across files by {@link checkFiles}.
+ */
+export function checkText(
+  file: string,
+  text: string,
+  validate: SpecValidator = evaluationValidator(),
+): { evaluations: Evaluation[]; problems: Problem[]; names: NameAt[] } {
+  const lines = new LineCounter();
+  const problems: Problem[] = [];
+  const names: NameAt[] = [];
+  const candidates: Candidate[] = [];
+  for (const doc of parseAllDocuments(text, { lineCounter: lines })) {
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        const { line, col } = lines.linePos(e.pos[0]);
+        problems.push({
+          file,
+          line,
+          col,
+          field: 'yaml',
+          message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''),
+        });
+      }
+      continue;
+    }
+    if (doc.contents === null) continue; // an empty document
+    const data: unknown = doc.toJS();
+    const name = (data as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+    if (typeof name === 'string') {
+      const { line, col } = position(doc, ['metadata', 'name'], lines);
+      names.push({ name, file, line, col });
+    }
+    if (!validate(data)) {
+      problems.push(...schemaProblems(file, doc, data, validate.errors ?? [], lines));
+      continue;
+    }
+    candidates.push({ file, doc, lines, spec: data as EvaluationSpec });
+  }
+  const evaluations: Evaluation[] = [];
+  for (const c of candidates) {
+    try {
+      evaluations.push({
+        file,
+        name: c.spec.metadata.name,
+        spec: c.spec,
+        manifest: synthEvaluation(c.spec),
+      });
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      const message = err.message.startsWith(`${err.path}: `)
+        ? err.message.slice(err.path.length + 2)
+        : err.message;
+      const segments = constructField(err.path, message);
+      const { line, col } = position(c.doc, segments, c.lines, aboutKey(message));
+      problems.push({
+        file,
+        line,
+        col,
+        field: fieldName(segments),
+        message: specMessage(message, segments, c.spec),
+      });
+    }
+  }
+  problems.sort((a, b) => a.line - b.line || a.col - b.col || byName(a.field, b.field));
+  return { evaluations, problems, names };
+}
+
+/** Where a `metadata.name` is. */
+export interface NameAt {
+  readonly name: string;
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** A duplicate-name problem for every name used before (across all files). */
+export function duplicateNames(names: NameAt[]): Problem[] {
+  const first = new Map<string, NameAt>();
+  const problems: Problem[] = [];
+  for (const n of names) {
+    const earlier = first.get(n.name);
+    if (earlier === undefined) {
+      first.set(n.name, n);
+      continue;
+    }
+    problems.push({
+      file: n.file,
+      line: n.line,
+      col: n.col,
+      field: 'metadata.name',
+      message:
+        `'${n.name}' is also the name of the evaluation at ${earlier.file}:${earlier.line}:${earlier.col}; ` +
+        `names must be unique across all files (each becomes the namespace sbx-${n.name})`,
+    });
+  }
+  return problems;
+}
+
+/** Input that cannot be read (a missing path, a folder without specs): a usage error, exit 2. */
+export class InputError extends Error {}
+
+const EXTENSIONS = new Set(['.yaml', '.yml']);
+
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => byName(a.name, b.name))) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(full));
+    else if (EXTENSIONS.has(path.extname(entry.name).toLowerCase())) out.push(full);
+  }
+  return out;
+}
+
+/** The spec files named by `paths`: files as given, folders walked for .yaml/.yml, sorted. */
+export function collectSpecFiles(paths: string[]): string[] {
+  const files: string[] = [];
+  for (const p of paths) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(p);
+    } catch (err) {
+      throw new InputError(
+        `${p}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+    if (stat.isDirectory()) {
+      const found = walk(p);
+      if (found.length === 0) throw new InputError(`${p}: no .yaml or .yml files in this folder`);
+      files.push(...found);
+    } else {
+      files.push(p);
+    }
+  }
+  return [...new Set(files)];
+}
+
+/** Loads and checks every file (throws {@link InputError} for an unreadable one). */
+export function checkFiles(
+  files: string[],
+  validate: SpecValidator = evaluationValidator(),
+): LoadResult {
+  const evaluations: Evaluation[] = [];
+  const problems: Problem[] = [];
+  const names: NameAt[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new InputError(
+        `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+    const r = checkText(file, text, validate);
+    evaluations.push(...r.evaluations);
+    problems.push(...r.problems);
+    names.push(...r.names);
+  }
+  problems.push(...duplicateNames(names));
+  const order = (p: Problem) => `${files.indexOf(p.file)}`.padStart(6, '0');
+  problems.sort(
+    (a, b) =>
+      byName(order(a), order(b)) || a.line - b.line || a.col - b.col || byName(a.field, b.field),
+  );
+  return { evaluations, problems };
+}
