@@ -172,8 +172,10 @@ export interface EvaluationJobOptions {
   readonly ttlAfterFinished?: Duration;
 
   /**
-   * Retries (at most 5, the admission pack's default bound) on pod failures other than the evaluation container's own non-zero exit (which fails
-   * the Job at once) and node disruptions (which are retried without counting).
+   * How many times a failed run is run again (at most 5, the admission pack's default bound): a
+   * non-zero exit of the evaluation container, or any other pod failure, counts one. With 0, the
+   * first non-zero exit fails the Job at once. Node disruptions (drain, preemption, eviction for
+   * the node's sake) are retried without counting, within `activeDeadline`, which bounds the Job.
    *
    * @default 0
    */
@@ -449,9 +451,10 @@ export class EvaluationJob extends Construct {
         rules: [
           // A drained or preempted node is not the evaluation's fault: retry without counting.
           { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
-          // The evaluation's own failure is final: no silent re-run of an agent.
+          // The evaluation's own failure: final without retries (no silent re-run of an agent);
+          // with retries, it counts towards backoffLimit, so the run is re-run that many times.
           {
-            action: 'FailJob',
+            action: this.backoffLimit === 0 ? 'FailJob' : 'Count',
             onExitCodes: {
               containerName: EVALUATION_CONTAINER_NAME,
               operator: 'NotIn',

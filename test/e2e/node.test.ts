@@ -535,6 +535,26 @@ describe('the limits, seen enforced', () => {
     expect(log).toContain(`wrote ${64 * 1024 * 1024} bytes, then:`);
   });
 
+  test('a run that fails is run again `backoffLimit` times, then the Job fails', async () => {
+    const { ns, job } = await sandbox('limit-retries', {
+      args: ['sleep', 'not-a-number'], // the probe exits 2
+      backoffLimit: 1,
+    });
+    const done = await finished(ns, job);
+    expect(done).toMatchObject({ type: 'Failed', reason: 'BackoffLimitExceeded' });
+    const pods = await jobPods(ns, job);
+    expect(pods).toHaveLength(2);
+    for (const pod of pods)
+      expect(pod.status.containerStatuses[0].state.terminated.exitCode).toBe(2);
+  });
+
+  test('without retries, the first failure fails the Job at once (the pod failure policy)', async () => {
+    const { ns, job } = await sandbox('limit-no-retries', { args: ['sleep', 'not-a-number'] });
+    const done = await finished(ns, job);
+    expect(done).toMatchObject({ type: 'Failed', reason: 'PodFailurePolicy' });
+    expect(await jobPods(ns, job)).toHaveLength(1);
+  });
+
   test('TTL removes the finished Job', async () => {
     const { ns, job } = await sandbox('limit-ttl', {
       args: ['sleep', '1'],

@@ -202,6 +202,14 @@ describe('EvaluationJob', () => {
       expect(c.args).toEqual(['--fast']);
       expect(c.env).toEqual([{ name: 'TASK_MODE', value: 'eval' }]);
       expect(pod.serviceAccountName).toBe('agent');
+      // With retries, the evaluation's own failure counts towards them instead of failing the Job.
+      expect(obj.spec.podFailurePolicy.rules).toEqual([
+        { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+        {
+          action: 'Count',
+          onExitCodes: { containerName: 'evaluation', operator: 'NotIn', values: [0] },
+        },
+      ]);
     });
   });
 
