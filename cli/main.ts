@@ -6,6 +6,7 @@ import { defaultStateDir, localDown, localStatus, localUp } from './local/comman
 import { KubeClient } from './local/kube-client';
 import { kubePostureApi, runPosture } from './posture';
 import { PolicyCheckOptions, runPolicyCheck } from './policy-check';
+import { kubeRunApi, runEvaluation } from './run';
 import { runRender, runValidate } from './validate';
 
 /** The version of the installed package, read from its package.json. */
@@ -94,6 +95,37 @@ export function buildProgram(): Command {
     .action((paths: string[], opts: { out: string }) => {
       process.exitCode = runRender(paths, opts, io);
     });
+  program
+    .command('run')
+    .description(
+      'validate and render one Evaluation spec, apply it to the cluster (sandbox objects first, then the Job; ' +
+        'server-side apply as the kubeconfig identity), stream its log to stdout and wait ' +
+        '(exit 0 Job completed, 1 spec problem or Job failed, 2 usage or cluster access, 124 timed out)',
+    )
+    .argument('<spec>', 'one spec file holding exactly one Evaluation')
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (default: its current-context)')
+    .option('--timeout <duration>', "how long to wait, as 1h30m (default: the spec's timeout + 5m)")
+    .action(
+      async (spec: string, opts: { kubeconfig?: string; context?: string; timeout?: string }) => {
+        process.exitCode = await runEvaluation(
+          spec,
+          opts,
+          {
+            write: (chunk) => process.stdout.write(chunk),
+            err: (line) => process.stderr.write(`${line}\n`),
+          },
+          {
+            connect: async () =>
+              kubeRunApi(
+                new KubeClient(
+                  await loadKubeconfig({ kubeconfig: opts.kubeconfig, context: opts.context }),
+                ),
+              ),
+          },
+        );
+      },
+    );
   const local = program
     .command('local')
     .description(

@@ -154,6 +154,53 @@ export class KubeClient {
     });
   }
 
+  /**
+   * A GET whose body is streamed (a pod's log with `follow=true`): `onData` gets each chunk of a 200
+   * answer as it arrives. Resolves when the server ends the body, the connection drops, it is idle for
+   * `idleMs`, or `signal` aborts; any other status resolves with its (buffered) body.
+   */
+  public stream(
+    path: string,
+    onData: (chunk: Buffer) => void,
+    options: { signal?: AbortSignal; idleMs?: number } = {},
+  ): Promise<{ status: number; text: string }> {
+    const url = new URL(path, this.options.server);
+    return new Promise((resolve, reject) => {
+      let status = 0;
+      const chunks: Buffer[] = [];
+      const done = () => resolve({ status, text: Buffer.concat(chunks).toString('utf8') });
+      const req = https.request(
+        url,
+        {
+          method: 'GET',
+          ...(this.options.ca !== undefined ? { ca: this.options.ca } : {}),
+          ...(this.options.cert !== undefined ? { cert: this.options.cert } : {}),
+          ...(this.options.key !== undefined ? { key: this.options.key } : {}),
+          headers:
+            this.options.token !== undefined
+              ? { authorization: `Bearer ${this.options.token}` }
+              : {},
+          timeout: options.idleMs ?? 600_000,
+        },
+        (res) => {
+          status = res.statusCode ?? 0;
+          res.on('data', (c: Buffer) => (status === 200 ? onData(c) : chunks.push(c)));
+          res.on('error', done);
+          res.on('close', done);
+        },
+      );
+      const abort = () => req.destroy();
+      options.signal?.addEventListener('abort', abort, { once: true });
+      req.on('close', () => {
+        options.signal?.removeEventListener('abort', abort);
+        if (status === 0) done(); // aborted before any answer
+      });
+      req.on('timeout', () => req.destroy(new Error(`GET ${path}: idle timeout`)));
+      req.on('error', (err) => (status === 0 && !options.signal?.aborted ? reject(err) : done()));
+      req.end();
+    });
+  }
+
   /** Server-side apply with strict field validation. */
   public apply(
     obj: KubeObject,
