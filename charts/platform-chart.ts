@@ -1,25 +1,46 @@
 import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EvaluatorRbac } from '../constructs/k8s/evaluator-rbac';
+import { SandboxJanitor } from '../constructs/k8s/sandbox-janitor';
 import { GvisorRuntimeClass } from '../constructs/k8s/gvisor-runtime-class';
 import { SandboxAdmissionPolicies } from '../constructs/k8s/sandbox-admission-policies';
 import { SandboxPriorityClass } from '../constructs/k8s/sandbox-priority-class';
 
 /**
+ * The janitor image the example platform references: a placeholder repository and digest (like the
+ * probe's `registry.example.com`); set `janitorImage` to your mirrored kubectl image.
+ */
+export const EXAMPLE_JANITOR_IMAGE = `registry.example.com/eval-sandbox/kubectl@sha256:${'0'.repeat(64)}`;
+
+/** Properties for {@link PlatformChart}. */
+export interface PlatformChartProps extends ChartProps {
+  /**
+   * The sandbox janitor's image (kubectl and a POSIX sh), pinned by digest.
+   *
+   * @default EXAMPLE_JANITOR_IMAGE - a placeholder: the CronJob cannot pull it
+   */
+  readonly janitorImage?: string;
+}
+
+/**
  * Cluster-scoped pieces every sandbox relies on: the `gvisor` RuntimeClass, the sandbox
- * PriorityClass, the runner and auditor ClusterRoles, and the admission policy pack. Applied once per cluster, before any sandbox.
+ * PriorityClass, the runner and auditor ClusterRoles, the admission policy pack, and the sandbox janitor (its own namespace, CronJob, RBAC and admission policy). Applied once per cluster, before any sandbox.
  */
 export class PlatformChart extends Chart {
   public readonly runtimeClass: GvisorRuntimeClass;
   public readonly priorityClass: SandboxPriorityClass;
   public readonly rbac: EvaluatorRbac;
   public readonly admission: SandboxAdmissionPolicies;
+  public readonly janitor: SandboxJanitor;
 
-  constructor(scope: Construct, id: string, props: ChartProps = {}) {
+  constructor(scope: Construct, id: string, props: PlatformChartProps = {}) {
     super(scope, id, { disableResourceNameHashes: true, ...props });
     this.runtimeClass = new GvisorRuntimeClass(this, 'RuntimeClass');
     this.priorityClass = new SandboxPriorityClass(this, 'PriorityClass');
     this.rbac = new EvaluatorRbac(this, 'Rbac');
     this.admission = new SandboxAdmissionPolicies(this, 'Admission');
+    this.janitor = new SandboxJanitor(this, 'Janitor', {
+      image: props.janitorImage ?? EXAMPLE_JANITOR_IMAGE,
+    });
   }
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver and kube-controller-manager of the target Kubernetes minor and a compatible
 # etcd from the Go module proxy (no GitHub, no container registry), cached under a folder keyed by
-# version so a second run is instant. Prints the three binary paths: etcd, kube-apiserver,
-# kube-controller-manager.
+# version so a second run is instant. Prints the binary paths, one per line: etcd, kube-apiserver,
+# kube-controller-manager, kubectl (of the same version, for the tests that run what users run).
 #
 #   scripts/build-control-plane.sh            # builds or reuses ~/.cache/eval-sandbox/tools/…
 #   EVAL_SANDBOX_TOOLS=/somewhere scripts/build-control-plane.sh
@@ -17,7 +17,7 @@ LOG_PREFIX=control-plane
 source "$(dirname "$0")/go-tools-env.sh"
 
 build_kubernetes() {
-  build_kubernetes_commands "$K8S_VERSION" kube-apiserver kube-controller-manager
+  build_kubernetes_commands "$K8S_VERSION" kube-apiserver kube-controller-manager kubectl
 }
 
 build_etcd() {

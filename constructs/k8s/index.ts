@@ -9,3 +9,5 @@ export * from './sandbox-admission-policies';
 export * from './sandbox-priority-class';
 export * from './posture-record';
 export * from './conformance-probe';
+export * from './sandbox-janitor';
+export * from './janitor-logic';

@@ -51,3 +51,15 @@ export const POD_SECURITY_LABELS = {
 
 /** The label Kubernetes sets on every namespace to its own name. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/**
+ * Set to {@link SANDBOX_OUTCOME_FAILED} on a sandbox namespace by the janitor when its evaluation
+ * failed, so dead letters are countable: `kubectl get ns -l eval-sandbox.io/outcome=failed`.
+ */
+export const SANDBOX_OUTCOME_LABEL = `${LABEL_DOMAIN}/outcome`;
+/** The value of {@link SANDBOX_OUTCOME_LABEL} on a sandbox whose evaluation failed. */
+export const SANDBOX_OUTCOME_FAILED = 'failed';
+/** When the janitor first saw the sandbox's evaluation failed (RFC 3339, UTC, `Z`). */
+export const SANDBOX_FAILED_AT_ANNOTATION = `${LABEL_DOMAIN}/failed-at`;
+/** After this instant (RFC 3339, UTC, `YYYY-MM-DDTHH:MM:SSZ`) the janitor deletes the sandbox. */
+export const SANDBOX_EXPIRES_AT_ANNOTATION = `${LABEL_DOMAIN}/expires-at`;

@@ -53,3 +53,9 @@ export const SANDBOX_PRIORITY_CLASS = 'eval-sandbox-sandbox';
  * admission), so a binding anywhere can tell a sandbox's service accounts by their namespace.
  */
 export const SANDBOX_NAMESPACE_PREFIX = 'sbx-';
+
+/** The namespace of the platform's own workloads (the sandbox janitor). Pod Security restricted. */
+export const PLATFORM_NAMESPACE = 'eval-sandbox-system';
+
+/** Service account (in {@link PLATFORM_NAMESPACE}) and ClusterRole name of the sandbox janitor. */
+export const JANITOR_NAME = 'sandbox-janitor';

@@ -38,7 +38,7 @@ describe('charts', () => {
     expect(fs.readdirSync(out).sort()).toEqual(files);
   });
 
-  test('the platform chart holds the RuntimeClass, the PriorityClass, the two ClusterRoles and the default policy pack', () => {
+  test('the platform chart holds the RuntimeClass, the PriorityClass, the two ClusterRoles, the default policy pack and the janitor', () => {
     const objects = readObjects(out, 'platform.k8s.yaml');
     expect(objects.slice(0, 4).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'RuntimeClass/gvisor',
@@ -46,6 +46,7 @@ describe('charts', () => {
       'ClusterRole/eval-sandbox:runner',
       'ClusterRole/eval-sandbox:auditor',
     ]);
+    const janitor = 'eval-sandbox-sandbox-janitor';
     const defaultRules = ALL_RULES.filter((r) => r.enabledByDefault).map((r) => policyName(r));
     const policies = objects
       .filter((o) => o.kind === 'ValidatingAdmissionPolicy')
@@ -53,9 +54,20 @@ describe('charts', () => {
     const bindings = objects
       .filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding')
       .map((o) => o.spec.policyName);
-    expect(policies).toEqual(defaultRules);
-    expect(bindings).toEqual(defaultRules);
-    expect(objects).toHaveLength(4 + 2 * defaultRules.length);
+    expect(policies).toEqual([...defaultRules, janitor]);
+    expect(bindings).toEqual([...defaultRules, janitor]);
+    expect(
+      objects.slice(4 + 2 * defaultRules.length).map((o) => `${o.kind}/${o.metadata.name}`),
+    ).toEqual([
+      'Namespace/eval-sandbox-system',
+      'ServiceAccount/sandbox-janitor',
+      'ClusterRole/eval-sandbox:sandbox-janitor',
+      'ClusterRoleBinding/eval-sandbox:sandbox-janitor',
+      'ConfigMap/sandbox-janitor',
+      'CronJob/sandbox-janitor',
+      `ValidatingAdmissionPolicy/${janitor}`,
+      `ValidatingAdmissionPolicyBinding/${janitor}`,
+    ]);
   });
 
   test('everything the charts synthesize passes the policy pack with zero findings', () => {

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { janitorScript } from '../../constructs/k8s/janitor-script';
 import { ControlPlane } from '../../cli/local/control-plane';
 import { collectionPath, KubeClient, KubeObject } from '../../cli/local/kube-client';
 import { PolicyEvaluator } from '../../policies/k8s/evaluate';
@@ -24,6 +25,12 @@ const RUNNER = 'system:serviceaccount:eval-orchestrator:orchestrator';
 const AUDITOR = 'alice-auditor';
 const MALLORY = 'mallory';
 const EVALUATOR = 'system:serviceaccount:sbx-swe-0001:evaluator';
+const JANITOR = 'system:serviceaccount:eval-sandbox-system:sandbox-janitor';
+const JANITOR_GROUPS = [
+  'system:serviceaccounts',
+  'system:serviceaccounts:eval-sandbox-system',
+  'system:authenticated',
+];
 
 jest.setTimeout(120_000);
 
@@ -55,12 +62,16 @@ async function applyAll(objects: KubeObject[]): Promise<void> {
   }
 }
 
+/** kubectl v1.35.4, built with the control plane. */
+let kubectl: string;
+
 beforeAll(async () => {
   const out = execFileSync('bash', [path.join(ROOT, 'scripts', 'build-control-plane.sh')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const [etcd, apiserver, controllerManager] = out.trim().split('\n');
+  let etcd: string, apiserver: string, controllerManager: string;
+  [etcd, apiserver, controllerManager, kubectl] = out.trim().split('\n');
   plane = await ControlPlane.start({
     etcd,
     apiserver,
@@ -70,6 +81,7 @@ beforeAll(async () => {
       [RUNNER]: ['system:serviceaccounts', 'system:authenticated'],
       [AUDITOR]: ['eval-auditors'],
       [MALLORY]: [],
+      [JANITOR]: JANITOR_GROUPS,
       [IDENTITIES.attacker.username]: IDENTITIES.attacker.groups,
       [IDENTITIES.controller.username]: IDENTITIES.controller.groups,
     },
@@ -696,5 +708,213 @@ describe('quotas and boundaries, enforced by the API server', () => {
       'application/merge-patch+json',
     );
     expect(byPlatform.status).toBe(200);
+  });
+});
+
+describe('the sandbox janitor, on the real API server', () => {
+  type Attributes = {
+    verb: string;
+    resource: string;
+    group?: string;
+    subresource?: string;
+    namespace?: string;
+  };
+  const ROWS: [Attributes, boolean][] = [
+    [{ verb: 'list', resource: 'namespaces' }, true],
+    [{ verb: 'delete', resource: 'namespaces' }, true],
+    [{ verb: 'patch', resource: 'namespaces' }, true],
+    [{ verb: 'list', resource: 'jobs', group: 'batch' }, true],
+    [{ verb: 'list', resource: 'jobs', group: 'batch', namespace: 'sbx-swe-0001' }, true],
+    [{ verb: 'get', resource: 'namespaces' }, true],
+    [{ verb: 'watch', resource: 'namespaces' }, false],
+    [{ verb: 'create', resource: 'namespaces' }, false],
+    [{ verb: 'update', resource: 'namespaces' }, false],
+    [{ verb: 'update', resource: 'namespaces', subresource: 'finalize' }, false],
+    [{ verb: 'delete', resource: 'jobs', group: 'batch', namespace: 'sbx-swe-0001' }, false],
+    [{ verb: 'list', resource: 'pods', namespace: 'sbx-swe-0001' }, false],
+    [{ verb: 'get', resource: 'secrets', namespace: 'eval-sandbox-system' }, false],
+    [{ verb: 'list', resource: 'secrets' }, false],
+    [
+      {
+        verb: 'create',
+        resource: 'rolebindings',
+        group: 'rbac.authorization.k8s.io',
+        namespace: 'sbx-swe-0001',
+      },
+      false,
+    ],
+    [
+      {
+        verb: 'patch',
+        resource: 'validatingadmissionpolicies',
+        group: 'admissionregistration.k8s.io',
+      },
+      false,
+    ],
+    [
+      {
+        verb: 'delete',
+        resource: 'validatingadmissionpolicybindings',
+        group: 'admissionregistration.k8s.io',
+      },
+      false,
+    ],
+  ];
+
+  test.each(ROWS)('SubjectAccessReview: janitor %p → %p', async (attributes, allowed) => {
+    expect(await admin.can(JANITOR, JANITOR_GROUPS, attributes)).toBe(allowed);
+  });
+
+  const janitor = () => plane.client(JANITOR);
+  const VICTIM = 'janitor-victim';
+  const SANDBOX = 'sbx-janitor-target';
+
+  beforeAll(async () => {
+    await applyAll([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: VICTIM, labels: { team: 'a' } } },
+      sandboxNamespace(SANDBOX),
+    ]);
+  });
+
+  /** Sends `send` until admission answers (a new policy takes a moment to load). */
+  async function until403(send: () => Promise<{ status: number; body: KubeObject }>) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const res = await send();
+      if (res.status === 403 || Date.now() > deadline) return res;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
+  test('deleting a namespace without the sandbox label is refused by admission', async () => {
+    const res = await until403(() =>
+      janitor().request('DELETE', `/api/v1/namespaces/${VICTIM}?dryRun=All`),
+    );
+    expect(res.status).toBe(403);
+    expect(res.body.message).toMatch(
+      /may only delete sandbox namespaces.*\[eval-sandbox-sandbox-janitor\]/,
+    );
+    // kube-system too, and the janitor's own namespace.
+    for (const ns of ['kube-system', 'eval-sandbox-system']) {
+      const r = await janitor().request('DELETE', `/api/v1/namespaces/${ns}?dryRun=All`);
+      expect(r.status).toBe(403);
+    }
+  });
+
+  test('deleting a sandbox namespace is allowed', async () => {
+    const res = await janitor().request('DELETE', `/api/v1/namespaces/${SANDBOX}?dryRun=All`);
+    expect(res.status).toBe(200);
+  });
+
+  test('the janitor may set only the outcome label and failure time, and only on a sandbox', async () => {
+    const patch = (ns: string, metadata: KubeObject) =>
+      janitor().request(
+        'PATCH',
+        `/api/v1/namespaces/${ns}?dryRun=All`,
+        JSON.stringify({ metadata }),
+        'application/merge-patch+json',
+      );
+    const mark = {
+      labels: { 'eval-sandbox.io/outcome': 'failed' },
+      annotations: { 'eval-sandbox.io/failed-at': '2026-06-01T12:00:00Z' },
+    };
+    expect((await until403(() => patch(VICTIM, mark))).status).toBe(403);
+    expect((await patch(SANDBOX, mark)).status).toBe(200);
+    for (const bad of [
+      { labels: { 'eval-sandbox.io/outcome': 'passed' } },
+      { labels: { team: 'b' } },
+      { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } },
+      { labels: { 'eval-sandbox.io/sandbox': null } },
+      { annotations: { 'eval-sandbox.io/expires-at': '2099-01-01T00:00:00Z' } },
+    ]) {
+      const res = await patch(SANDBOX, bad);
+      expect([JSON.stringify(bad), res.status]).toEqual([JSON.stringify(bad), 403]);
+    }
+  });
+
+  // Runs last: with its clock two hours ahead it also deletes the other tests' sandboxes that
+  // have no evaluation Job (as it should).
+  test('janitor.sh with the real kubectl, as the janitor: deletes, marks and keeps as decided', async () => {
+    const running = workload('Job', 'eval');
+    running.metadata.namespace = 'sbx-janitor-running';
+    running.metadata.labels = { ...running.metadata.labels, 'eval-sandbox.io/evaluation-id': 'e1' };
+    running.spec.suspend = true;
+    const expired = {
+      ...structuredClone(running),
+      metadata: { ...running.metadata, namespace: 'sbx-janitor-expired' },
+    };
+    const withAnnotations = (
+      o: KubeObject,
+      labels: Record<string, string>,
+      annotations: Record<string, string>,
+    ) => ({
+      ...o,
+      metadata: { ...o.metadata, labels: { ...o.metadata.labels, ...labels }, annotations },
+    });
+    await applyAll([
+      sandboxNamespace('sbx-janitor-gone'),
+      sandboxNamespace('sbx-janitor-running'),
+      withAnnotations(
+        sandboxNamespace('sbx-janitor-expired'),
+        {},
+        { 'eval-sandbox.io/expires-at': '2000-01-01T00:00:00Z' },
+      ),
+      withAnnotations(
+        sandboxNamespace('sbx-janitor-failed'),
+        { 'eval-sandbox.io/outcome': 'failed' },
+        {},
+      ),
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'janitor-bystander' } },
+      running,
+      expired,
+    ]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'janitor-e2e-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'janitor.sh'), janitorScript());
+      const kubeconfig = plane.writeKubeconfig(path.join(dir, 'kubeconfig'), JANITOR);
+      // Two hours from now: every namespace just created is past the one-hour grace period.
+      const now = Math.floor(Date.now() / 1000) + 2 * 3600;
+      const out = execFileSync('sh', [path.join(dir, 'janitor.sh')], {
+        encoding: 'utf8',
+        env: {
+          // Our own kubectl, of the cluster's version (scripts/build-control-plane.sh), not one
+          // that happens to be installed.
+          PATH: `${path.dirname(kubectl)}:/usr/bin:/bin`,
+          HOME: dir,
+          KUBECONFIG: kubeconfig,
+          GRACE_SECONDS: '3600',
+          RETENTION_SECONDS: '604800',
+          JANITOR_NOW: String(now),
+        },
+      });
+      const lines = out.trim().split('\n');
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          'delete sbx-janitor-gone no evaluation job after grace period',
+          'keep sbx-janitor-running evaluation running',
+          'delete sbx-janitor-expired expired',
+          'mark-failed sbx-janitor-failed evaluation failed',
+        ]),
+      );
+      expect(out).not.toMatch(/janitor-bystander|janitor-victim/);
+      const get = async (ns: string) =>
+        (await admin.request('GET', `/api/v1/namespaces/${ns}`)).body;
+      for (const ns of ['sbx-janitor-gone', 'sbx-janitor-expired']) {
+        const o = await get(ns);
+        expect([ns, o.code === 404 || o.metadata?.deletionTimestamp !== undefined]).toEqual([
+          ns,
+          true,
+        ]);
+      }
+      expect((await get('sbx-janitor-running')).metadata.deletionTimestamp).toBeUndefined();
+      expect((await get('janitor-bystander')).metadata.deletionTimestamp).toBeUndefined();
+      const failed = await get('sbx-janitor-failed');
+      expect(failed.metadata.annotations['eval-sandbox.io/failed-at']).toBe(
+        new Date(now * 1000).toISOString().replace(/\.000Z$/, 'Z'),
+      );
+      expect(failed.metadata.deletionTimestamp).toBeUndefined();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
