@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { collectInputFiles, InputError } from './input-files';
 import Ajv2020, { ErrorObject } from 'ajv/dist/2020';
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
@@ -23,6 +24,8 @@ import {
 import { EgressProtocol, EgressRule } from '../constructs/k8s/egress-policy';
 import { EvaluationSandbox, EvaluationSandboxProps } from '../constructs/k8s/evaluation-sandbox';
 import { ValidationError } from '../constructs/shared/errors';
+
+export { InputError };
 
 /** The `apiVersion` of the format. */
 export const EVALUATION_API_VERSION = 'eval-sandbox.dev/v1alpha1';
@@ -531,48 +534,13 @@ export function duplicateNames(names: NameAt[]): Problem[] {
   return problems;
 }
 
-/** Input that cannot be read (a missing path, a folder without specs): a usage error, exit 2. */
-export class InputError extends Error {}
-
-const EXTENSIONS = new Set(['.yaml', '.yml']);
-
 function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of fs
-    .readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => byName(a.name, b.name))) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(full));
-    else if (EXTENSIONS.has(path.extname(entry.name).toLowerCase())) out.push(full);
-  }
-  return out;
-}
-
 /** The spec files named by `paths`: files as given, folders walked for .yaml/.yml, sorted. */
 export function collectSpecFiles(paths: string[]): string[] {
-  const files: string[] = [];
-  for (const p of paths) {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(p);
-    } catch (err) {
-      throw new InputError(
-        `${p}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      );
-    }
-    if (stat.isDirectory()) {
-      const found = walk(p);
-      if (found.length === 0) throw new InputError(`${p}: no .yaml or .yml files in this folder`);
-      files.push(...found);
-    } else {
-      files.push(p);
-    }
-  }
-  return [...new Set(files)];
+  return collectInputFiles(paths, ['.yaml', '.yml']);
 }
 
 /** Loads and checks every file (throws {@link InputError} for an unreadable one). */

@@ -7,12 +7,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { collectInputFiles, InputError } from './input-files';
 import { parseAllDocuments } from 'yaml';
 import { PolicyEvaluator, UserInfo } from '../policies/k8s/evaluate';
 import type { KubeObject } from '../policies/k8s/pack';
 
 /** Input that cannot be read or parsed; names the file. Exit code 2. */
-export class InputError extends Error {}
+export { InputError };
 
 /** One object of one file. */
 export interface LoadedObject {
@@ -30,42 +31,9 @@ export interface CheckResult {
   readonly violations: { rule: string; message: string }[];
 }
 
-const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
-
 /** The files named by `paths`: files as given, folders walked for .yaml/.yml/.json, sorted. */
 export function collectFiles(paths: string[]): string[] {
-  const files: string[] = [];
-  for (const p of paths) {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(p);
-    } catch (err) {
-      throw new InputError(
-        `${p}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      );
-    }
-    if (stat.isDirectory()) {
-      const found = walk(p);
-      if (found.length === 0)
-        throw new InputError(`${p}: no .yaml, .yml or .json files in this folder`);
-      files.push(...found);
-    } else {
-      files.push(p);
-    }
-  }
-  return files;
-}
-
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of fs
-    .readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => a.name.localeCompare(b.name))) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(full));
-    else if (EXTENSIONS.has(path.extname(entry.name).toLowerCase())) out.push(full);
-  }
-  return out;
+  return collectInputFiles(paths, ['.yaml', '.yml', '.json']);
 }
 
 /** Parses one file into Kubernetes objects (multi-document YAML, JSON, `kind: List`). */

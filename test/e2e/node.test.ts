@@ -9,19 +9,19 @@
  * Needs root (a veth link and cgroups for the node) and the node tools (scripts/build-*.sh build
  * them from the Go module proxy; about 15 minutes once, seconds after).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
 import { ControlPlane } from '../../cli/local/control-plane';
 import { KubeClient, KubeObject } from '../../cli/local/kube-client';
-import { buildNodeTools, LocalNode, NODE_NAME, NodeTools, STANDINS } from '../../cli/local/node';
+import { LocalNode, NODE_NAME, NodeTools, STANDINS } from '../../cli/local/node';
 import { SandboxConformanceProbe } from '../../constructs/k8s/conformance-probe';
 import { EvaluationSandbox } from '../../constructs/k8s/evaluation-sandbox';
 import { PROBE_IMAGE } from '../../constructs/shared/probe-image';
+import { startLocalNode, StartedNode, stopLocalNode } from '../support/node';
 import { ROOT } from '../support/tools';
 
 // Pods start, run and are judged in seconds; a cold node under load needs minutes.
@@ -146,34 +146,15 @@ async function sandbox(
   return { ns: s.namespace.name, job: s.job.name };
 }
 
+let started: StartedNode | undefined;
+
 beforeAll(async () => {
-  const [etcd, apiserver, controllerManager] = execFileSync(
-    'bash',
-    [path.join(ROOT, 'scripts', 'build-control-plane.sh')],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-    .trim()
-    .split('\n');
-  const built = buildNodeTools(path.join(ROOT, 'scripts'));
-  tools = built.tools;
-  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval-sandbox-node-'));
-  ({ plane, node } = await LocalNode.start({
-    tools,
-    imageRefs: built.refs,
-    stateDir,
-    scriptsDir: path.join(ROOT, 'scripts'),
-    etcd,
-    apiserver,
-    controllerManager,
-  }));
+  started = await startLocalNode('eval-sandbox-node');
+  ({ plane, node, tools, stateDir } = started);
   admin = plane.admin();
 }, 45 * 60_000);
 
-afterAll(async () => {
-  await plane?.stop();
-  await node?.cleanup();
-  if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
-}, 120_000);
+afterAll(() => stopLocalNode(started), 120_000);
 
 describe('the node', () => {
   test('is labelled and tainted like the gVisor pool, and Ready', async () => {

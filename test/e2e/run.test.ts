@@ -3,53 +3,33 @@
  * plus one gVisor worker node (cli/local/node.ts), streams the conformance probe's log and exits with
  * the Job's result. Needs root and the node tools, like test/e2e/node.test.ts, and `npm run build`.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { ControlPlane } from '../../cli/local/control-plane';
-import { buildNodeTools, LocalNode } from '../../cli/local/node';
 import { SandboxConformanceProbe } from '../../constructs/k8s/conformance-probe';
 import { PROBE_IMAGE } from '../../constructs/shared/probe-image';
+import { startLocalNode, StartedNode, stopLocalNode } from '../support/node';
 import { ROOT } from '../support/tools';
 
 jest.setTimeout(300_000);
 
 let plane: ControlPlane;
-let node: LocalNode;
 let stateDir: string;
+
+let started: StartedNode | undefined;
 
 beforeAll(async () => {
   if (!fs.existsSync(path.join(ROOT, 'lib', 'cli', 'run.js')))
     throw new Error('lib/cli/run.js is missing: run `npm run build` first (npm test does it)');
-  const [etcd, apiserver, controllerManager] = execFileSync(
-    'bash',
-    [path.join(ROOT, 'scripts', 'build-control-plane.sh')],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-    .trim()
-    .split('\n');
-  const built = buildNodeTools(path.join(ROOT, 'scripts'));
-  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eval-sandbox-run-'));
-  ({ plane, node } = await LocalNode.start({
-    tools: built.tools,
-    imageRefs: built.refs,
-    stateDir,
-    scriptsDir: path.join(ROOT, 'scripts'),
-    etcd,
-    apiserver,
-    controllerManager,
-  }));
+  started = await startLocalNode('eval-sandbox-run');
+  ({ plane, stateDir } = started);
 }, 45 * 60_000);
 
-afterAll(async () => {
-  await plane?.stop();
-  await node?.cleanup();
-  if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
-}, 120_000);
+afterAll(() => stopLocalNode(started), 120_000);
 
 /** Writes an Evaluation spec running the probe's checks with `env`. */
 function probeSpec(name: string, env: Record<string, string>): string {
