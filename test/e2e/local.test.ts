@@ -8,6 +8,8 @@ import { alive } from '../../cli/local/commands';
 import { KubeClient, KubeObject } from '../../cli/local/kube-client';
 import { sandboxNamespace, workload } from '../../policies/k8s/fixtures/workloads';
 import { buildPolicyPack } from '../../policies/k8s/pack';
+import { Testing } from 'cdk8s';
+import { PlatformChart } from '../../charts/platform-chart';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'eval-sandbox.js');
@@ -23,6 +25,13 @@ function cli(...args: string[]) {
     encoding: 'utf8',
     timeout: 30 * 60_000,
   });
+}
+
+/** How many ValidatingAdmissionPolicies the platform chart applies. */
+function platformPolicies(): number {
+  return Testing.synth(new PlatformChart(Testing.app(), 'platform')).filter(
+    (o) => o.kind === 'ValidatingAdmissionPolicy',
+  ).length;
 }
 
 /** A client from the kubeconfig `local up` wrote (one cluster, one token user). */
@@ -56,7 +65,9 @@ describe('eval-sandbox local up | status | down', () => {
       expect(up.status).toBe(0);
       const kubeconfigPath = path.join(stateDir, 'kubeconfig');
       expect(up.stdout).toContain(`kubeconfig (platform identity): ${kubeconfigPath}`);
-      const policies = buildPolicyPack().length;
+      // The pack's policies and the janitor's own (all the platform chart's).
+      const policies = platformPolicies();
+      expect(policies).toBe(buildPolicyPack().length + 1);
       expect(up.stdout).toContain(
         'applied the platform: RuntimeClass gvisor, PriorityClass eval-sandbox-sandbox, the runner and auditor roles, ' +
           `${policies} admission policies`,
