@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { loadKubeconfig } from '../../cli/kubeconfig';
 import { alive } from '../../cli/local/commands';
 import { KubeClient, KubeObject } from '../../cli/local/kube-client';
@@ -34,17 +34,9 @@ function platformPolicies(): number {
   ).length;
 }
 
-/** A client from the kubeconfig `local up` wrote (one cluster, one token user). */
-function clientOf(kubeconfigPath: string): KubeClient {
-  const kubeconfig = parse(fs.readFileSync(kubeconfigPath, 'utf8'));
-  return new KubeClient({
-    server: kubeconfig.clusters[0].cluster.server,
-    ca: Buffer.from(
-      kubeconfig.clusters[0].cluster['certificate-authority-data'],
-      'base64',
-    ).toString('utf8'),
-    token: kubeconfig.users[0].user.token,
-  });
+/** A client from the kubeconfig `local up` wrote, read by the CLI's own kubeconfig loader. */
+async function clientOf(kubeconfigPath: string): Promise<KubeClient> {
+  return new KubeClient(await loadKubeconfig({ kubeconfig: kubeconfigPath }));
 }
 
 describe('eval-sandbox local up | status | down', () => {
@@ -78,7 +70,7 @@ describe('eval-sandbox local up | status | down', () => {
       expect(status.stdout).toMatch(/^running: https:\/\/127\.0\.0\.1:\d+, 3 of 3 processes alive/);
 
       // The kubeconfig works, and the cluster gives the real admission answer.
-      const client = clientOf(kubeconfigPath);
+      const client = await clientOf(kubeconfigPath);
       // A sandbox namespace must be Pod Security restricted at a pinned version (SBX-B3).
       const ns = await client.apply(sandboxNamespace('sbx-try'));
       expect(ns.status).toBeLessThan(300);
@@ -139,7 +131,7 @@ describe('eval-sandbox local up | status | down', () => {
         /^running: https:\/\/10\.250\.[\d.]+:\d+, 5 of 5 processes alive/,
       );
 
-      const client = clientOf(path.join(nodeState, 'kubeconfig'));
+      const client = await clientOf(path.join(nodeState, 'kubeconfig'));
       const node = await client.request('GET', '/api/v1/nodes/eval-sandbox-node');
       expect(
         node.body.status.conditions.find((c: { type: string }) => c.type === 'Ready').status,
@@ -176,7 +168,7 @@ describe('eval-sandbox local up | status | down', () => {
       try {
         expect(cli('local', 'up', '--state-dir', state).status).toBe(0);
         const kubeconfigPath = path.join(state, 'kubeconfig');
-        const client = new KubeClient(await loadKubeconfig({ kubeconfig: kubeconfigPath }));
+        const client = await clientOf(kubeconfigPath);
         const sandbox = parseAllDocuments(
           fs.readFileSync(path.join(ROOT, 'dist', 'example-sandboxes.k8s.yaml'), 'utf8'),
         )
