@@ -64,6 +64,7 @@ export interface EvaluationSpec {
       readonly cpu: string | number;
       readonly memory: string;
       readonly ephemeralStorage: string;
+      readonly scratch?: string;
     };
     readonly timeout: string;
     readonly retries?: number;
@@ -168,6 +169,7 @@ export function toSandboxProps(doc: EvaluationSpec): EvaluationSandboxProps {
     cpu: parseCpu(s.resources.cpu),
     memory: parseSize(s.resources.memory),
     ephemeralStorage: parseSize(s.resources.ephemeralStorage),
+    scratchSize: s.resources.scratch === undefined ? undefined : parseSize(s.resources.scratch),
     activeDeadline: parseDuration(s.timeout),
     ttlAfterFinished:
       s.ttlAfterFinished === undefined ? undefined : parseDuration(s.ttlAfterFinished),
@@ -368,7 +370,11 @@ function aboutKey(message: string): boolean {
 }
 
 /** The spec field a construct error is about, from the construct path and the message. */
-export function constructField(constructPath: string, message: string): Segment[] {
+export function constructField(
+  constructPath: string,
+  message: string,
+  doc?: EvaluationSpec,
+): Segment[] {
   const egress = /\/Namespace\/([0-9]+)(\/|$)/.exec(constructPath);
   if (egress) {
     const item: Segment[] = ['spec', 'egress', 'allow', Number(egress[1]) - 1];
@@ -395,7 +401,13 @@ export function constructField(constructPath: string, message: string): Segment[
     case 'ephemeralStorage':
       return ['spec', 'resources', first];
     case 'scratchSize':
-      return ['spec', 'resources', 'memory'];
+      // The scratch size is the spec's own field when it sets one; otherwise the default does not
+      // fit the memory the spec asks for.
+      return [
+        'spec',
+        'resources',
+        doc?.spec.resources.scratch === undefined ? 'memory' : 'scratch',
+      ];
     case 'activeDeadline':
       return ['spec', 'timeout'];
     case 'ttlAfterFinished':
@@ -413,11 +425,17 @@ function specMessage(message: string, segments: Segment[], doc: EvaluationSpec):
   if (field === 'spec.timeout' && message.startsWith('activeDeadline')) {
     return `'${doc.spec.timeout}' is ${message.replace(/^.*; got /, '')} seconds; use at most 24h (the admission pack's bound)`;
   }
+  if (field === 'spec.resources.scratch' && message.startsWith('scratchSize')) {
+    return (
+      `'${doc.spec.resources.scratch}' is more than memory '${doc.spec.resources.memory}'; the scratch ` +
+      `volume at /tmp is memory-backed and charged to memory: lower scratch or raise memory`
+    );
+  }
   if (field === 'spec.resources.memory' && message.startsWith('scratchSize')) {
     const scratch = /^scratchSize '([^']+)'/.exec(message)?.[1] ?? '';
     return (
       `'${doc.spec.resources.memory}' cannot hold the ${scratch} memory-backed scratch volume at /tmp, ` +
-      `which is charged to memory; use at least ${scratch}`
+      `which is charged to memory; use at least ${scratch}, or set a smaller spec.resources.scratch`
     );
   }
   return message.replace(
@@ -426,17 +444,139 @@ function specMessage(message: string, segments: Segment[], doc: EvaluationSpec):
   );
 }
 
-/** A parsed document that follows the schema, not yet built. */
-interface Candidate {
-  readonly file: string;
-  readonly doc: Document;
-  readonly lines: LineCounter;
-  readonly spec: EvaluationSpec;
+/**
+ * Values that pass the schema and the constructs, put in place of a wrong field so that checking can
+ * go on past it and report the document's other problems too. Fields not listed here are removed
+ * (every optional field may be absent); a required field without a stand-in ends the checking of
+ * its document after the problems found so far.
+ */
+const STAND_INS: readonly (readonly [RegExp, unknown])[] = [
+  [/^apiVersion$/, EVALUATION_API_VERSION],
+  [/^kind$/, 'Evaluation'],
+  [/^metadata\.name$/, 'stand-in'],
+  [/^spec\.image$/, `registry.example.com/stand-in@sha256:${'0'.repeat(64)}`],
+  [/^spec\.resources\.cpu$/, '100m'],
+  [/^spec\.resources\.memory$/, '1Gi'],
+  [/^spec\.resources\.ephemeralStorage$/, '1Gi'],
+  [/^spec\.timeout$/, '1h'],
+  // Items of a list are replaced, not removed, so that the other items keep their indexes.
+  [/^spec\.egress\.allow\[[0-9]+\]$/, { cidr: '192.0.2.0/24', ports: [443] }],
+  [/^spec\.egress\.allow\[[0-9]+\]\.cidr$/, '192.0.2.0/24'],
+  [/^spec\.egress\.allow\[[0-9]+\]\.ports$/, [443]],
+  [/^spec\.(command|args)\[[0-9]+\]$/, 'stand-in'],
+];
+
+/**
+ * Puts a stand-in at `segments` of `data` (or removes the field). Returns false when that is not
+ * possible: the document itself, or a field whose parent is not a mapping or list.
+ */
+function standIn(data: unknown, segments: Segment[]): boolean {
+  if (segments.length === 0) return false;
+  let parent: unknown = data;
+  for (const seg of segments.slice(0, -1)) {
+    if (parent === null || typeof parent !== 'object') return false;
+    parent = (parent as Record<string | number, unknown>)[seg];
+  }
+  if (parent === null || typeof parent !== 'object') return false;
+  const last = segments[segments.length - 1];
+  const field = fieldName(segments);
+  const known = STAND_INS.find(([pattern]) => pattern.test(field));
+  const record = parent as Record<string | number, unknown>;
+  if (known !== undefined) record[last] = structuredClone(known[1]);
+  else if (Array.isArray(parent)) return false;
+  else Reflect.deleteProperty(record, last);
+  return true;
+}
+
+/** Whether one field path is the other or contains it. */
+function overlaps(a: Segment[], b: Segment[]): boolean {
+  const n = Math.min(a.length, b.length);
+  return a.slice(0, n).every((seg, i) => String(seg) === String(b[i]));
+}
+
+/** The fields of the schema errors, to put stand-ins at. */
+function schemaErrorFields(errors: ErrorObject[], data: unknown): Segment[][] {
+  return errors.flatMap((e): Segment[][] => {
+    const at = pointerSegments(e.instancePath, data);
+    const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+    if (e.keyword === 'propertyNames') return [];
+    if (propertyName !== undefined) return [[...at, propertyName]];
+    if (e.keyword === 'additionalProperties')
+      return [[...at, (e.params as { additionalProperty: string }).additionalProperty]];
+    if (e.keyword === 'required')
+      return [[...at, (e.params as { missingProperty: string }).missingProperty]];
+    return [at];
+  });
+}
+
+/** The most rounds of stand-ins per document (each round fixes at least one field). */
+const MAX_ROUNDS = 32;
+
+/**
+ * Checks one parsed document against the schema and then the constructs, and goes on past each
+ * problem with a stand-in for the wrong field, so that one run reports every problem (the
+ * constructs stop at their first). A construct problem about a field that holds a stand-in is an
+ * artefact of the stand-in and is not reported.
+ */
+function checkDocument(
+  file: string,
+  doc: Document,
+  lines: LineCounter,
+  validate: SpecValidator,
+): { evaluation?: Evaluation; problems: Problem[] } {
+  const data: unknown = doc.toJS();
+  const problems: Problem[] = [];
+  const replaced: Segment[][] = [];
+  const replace = (segments: Segment[]): boolean => {
+    if (replaced.some((r) => String(r) === String(segments))) return false;
+    replaced.push(segments);
+    return standIn(data, segments);
+  };
+
+  let first = true;
+  for (let round = 0; !validate(data); round++) {
+    const errors = validate.errors ?? [];
+    // Only the first round's errors are the document's; later ones would be about stand-ins.
+    if (first) problems.push(...schemaProblems(file, doc, data, errors, lines));
+    first = false;
+    const fields = schemaErrorFields(errors, data);
+    if (round === MAX_ROUNDS || !fields.map(replace).some(Boolean)) return { problems };
+  }
+
+  const spec = data as EvaluationSpec;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    try {
+      const manifest = synthEvaluation(spec);
+      if (problems.length > 0) return { problems };
+      return { evaluation: { file, name: spec.metadata.name, spec, manifest }, problems };
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      const message = err.message.startsWith(`${err.path}: `)
+        ? err.message.slice(err.path.length + 2)
+        : err.message;
+      const segments = constructField(err.path, message, spec);
+      // A scratch problem involves the memory as well as the scratch size.
+      const involved = message.startsWith('scratchSize')
+        ? [segments, ['spec', 'resources', 'memory'], ['spec', 'resources', 'scratch']]
+        : [segments];
+      if (involved.some((field) => replaced.some((r) => overlaps(r, field)))) break;
+      const { line, col } = position(doc, segments, lines, aboutKey(message));
+      problems.push({
+        file,
+        line,
+        col,
+        field: fieldName(segments),
+        message: specMessage(message, segments, spec),
+      });
+      if (!replace(segments)) break;
+    }
+  }
+  return { problems };
 }
 
 /**
- * Checks the text of one file: YAML syntax, the schema, and (for documents that follow it) the
- * constructs. Names are checked across files by {@link checkFiles}.
+ * Checks the text of one file: YAML syntax, the schema, and the constructs, reporting every
+ * problem of every document. Names are checked across files by {@link checkFiles}.
  */
 export function checkText(
   file: string,
@@ -446,7 +586,7 @@ export function checkText(
   const lines = new LineCounter();
   const problems: Problem[] = [];
   const names: NameAt[] = [];
-  const candidates: Candidate[] = [];
+  const evaluations: Evaluation[] = [];
   for (const doc of parseAllDocuments(text, { lineCounter: lines })) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
@@ -462,42 +602,14 @@ export function checkText(
       continue;
     }
     if (doc.contents === null) continue; // an empty document
-    const data: unknown = doc.toJS();
-    const name = (data as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+    const name = (doc.toJS() as { metadata?: { name?: unknown } } | null)?.metadata?.name;
     if (typeof name === 'string') {
       const { line, col } = position(doc, ['metadata', 'name'], lines);
       names.push({ name, file, line, col });
     }
-    if (!validate(data)) {
-      problems.push(...schemaProblems(file, doc, data, validate.errors ?? [], lines));
-      continue;
-    }
-    candidates.push({ file, doc, lines, spec: data as EvaluationSpec });
-  }
-  const evaluations: Evaluation[] = [];
-  for (const c of candidates) {
-    try {
-      evaluations.push({
-        file,
-        name: c.spec.metadata.name,
-        spec: c.spec,
-        manifest: synthEvaluation(c.spec),
-      });
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      const message = err.message.startsWith(`${err.path}: `)
-        ? err.message.slice(err.path.length + 2)
-        : err.message;
-      const segments = constructField(err.path, message);
-      const { line, col } = position(c.doc, segments, c.lines, aboutKey(message));
-      problems.push({
-        file,
-        line,
-        col,
-        field: fieldName(segments),
-        message: specMessage(message, segments, c.spec),
-      });
-    }
+    const r = checkDocument(file, doc, lines, validate);
+    problems.push(...r.problems);
+    if (r.evaluation !== undefined) evaluations.push(r.evaluation);
   }
   problems.sort((a, b) => a.line - b.line || a.col - b.col || byName(a.field, b.field));
   return { evaluations, problems, names };

@@ -16,6 +16,7 @@ import {
   parseSize,
   toSandboxProps,
 } from '../../cli/evaluations';
+import { runRender } from '../../cli/validate';
 import { EgressProtocol } from '../../constructs/k8s/egress-policy';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -59,6 +60,28 @@ function problems(text: string, file = 'e.yaml'): string[] {
   return checkText(file, text, validate).problems.map((p) =>
     formatProblem(p).slice(`${file}:`.length),
   );
+}
+
+/**
+ * Renders `text` as the only spec file into a fresh output folder and asserts that render refused
+ * with the problem at `where` (`line:col: field:`) and wrote nothing at all.
+ */
+function expectNothingWritten(text: string, where: string): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'malformed-'));
+  try {
+    const spec = path.join(dir, 'e.yaml');
+    fs.writeFileSync(spec, text);
+    const err: string[] = [];
+    const out = path.join(dir, 'out');
+    const code = runRender([spec], { out }, { out: () => undefined, err: (l) => err.push(l) });
+    expect({ code, err }).toEqual({
+      code: 1,
+      err: expect.arrayContaining([expect.stringContaining(`${spec}:${where} `)]),
+    });
+    expect(fs.readdirSync(dir)).toEqual(['e.yaml']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('evaluation specs', () => {
@@ -296,6 +319,7 @@ spec:
       const match = found.filter((p) => p.startsWith(`${where} `));
       expect({ found, match: match.length }).toEqual({ found, match: 1 });
       expect(match[0]).toMatch(message);
+      expectNothingWritten(variant(from, to), where);
     },
   );
 
@@ -304,6 +328,56 @@ spec:
       .replace('timeout: 1h', 'timeout: 1d')
       .replace('retries: 0', 'retrys: 0');
     expect(problems(text).map((p) => p.split(': ')[0])).toEqual(['15:13', '17:12', '18:3']);
+  });
+
+  test('GIVEN schema and construct mistakes in one document WHEN checked THEN both are reported', () => {
+    const text = variant('retries: 0', 'retrys: 0')
+      .replace('timeout: 1h', 'timeout: 24h1s')
+      .replace('cidr: 10.20.0.0/16', 'cidr: 169.254.169.254/32');
+    expect(problems(text)).toEqual([
+      expect.stringMatching(/^17:12: spec\.timeout: '24h1s' is 86401 seconds/),
+      expect.stringMatching(/^18:3: spec\.retrys: unknown field/),
+      expect.stringMatching(/^22:15: spec\.egress\.allow\[0\]\.cidr: .*link-local/),
+    ]);
+  });
+
+  test('GIVEN several construct mistakes WHEN checked THEN each is reported, not only the first', () => {
+    const text = variant('ephemeralStorage: 4Gi', 'ephemeralStorage: 40Gi')
+      .replace('registry.example.com/tasks', 'registry.example.com/Tasks')
+      .replace('team: agents', 'eval-sandbox.io/task: x');
+    expect(problems(text).map((p) => p.split(': ')[0] + ': ' + p.split(': ')[1])).toEqual([
+      "6:5: metadata.labels['eval-sandbox.io/task']",
+      '8:10: spec.image',
+      '16:23: spec.resources.ephemeralStorage',
+    ]);
+  });
+
+  test('GIVEN a wrong field WHEN checking goes on with a stand-in THEN no problem is made up about it', () => {
+    // The memory is malformed; the scratch check against memory would be about the stand-in.
+    const text = variant('memory: 2Gi', 'memory: 2G\n    scratch: 2Gi');
+    expect(problems(text)).toEqual([
+      expect.stringMatching(/^15:13: spec\.resources\.memory: '2G'/),
+    ]);
+  });
+
+  test('GIVEN a scratch size WHEN it fits the memory THEN the tmpfs has that size; WHEN not THEN the scratch field is named', () => {
+    const small = checkText(
+      'e.yaml',
+      variant('memory: 2Gi', 'memory: 512Mi\n    scratch: 256Mi'),
+      validate,
+    );
+    expect(small.problems).toEqual([]);
+    expect(small.evaluations[0].manifest).toMatch(/medium: Memory\n\s+sizeLimit: 256Mi/);
+    expect(problems(variant('memory: 2Gi', 'memory: 2Gi\n    scratch: 3Gi'))).toEqual([
+      expect.stringMatching(
+        /^16:14: spec\.resources\.scratch: '3Gi' is more than memory '2Gi'; .* lower scratch or raise memory/,
+      ),
+    ]);
+    expect(problems(variant('memory: 2Gi', 'memory: 2Gi\n    scratch: 3G'))).toEqual([
+      expect.stringMatching(
+        /^16:14: spec\.resources\.scratch: '3G' is not valid; use a whole number/,
+      ),
+    ]);
   });
 
   test('GIVEN a document that is not a mapping WHEN checked THEN the document is named', () => {
@@ -384,6 +458,7 @@ spec:
         const found = r.problems.map((p) => formatProblem(p).slice('e.yaml:'.length));
         expect(found).toEqual([expect.stringMatching(message)]);
         expect(found[0].startsWith(`${where} `)).toBe(true);
+        expectNothingWritten(variant(from, to), where);
       },
     );
 
