@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'lib/', 'dist/', 'coverage/', 'cdktf.out/'] },
+  { ignores: ['node_modules/', 'lib/', 'dist/', 'coverage/', 'cdktf.out/', 'cdk8s.out/'] },
   eslint.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, YamlOutputType } from 'cdk8s';
+import { checkFiles, collectSpecFiles, formatProblem } from '../cli/evaluations';
+import { renderFiles } from '../cli/validate';
 import { ExampleSandboxChart } from './example-sandbox-chart';
 import { PlatformChart } from './platform-chart';
 
@@ -16,20 +18,58 @@ export function buildApp(outdir: string): App {
   return app;
 }
 
+/** The specs the app renders (the repository's `evaluations/`). */
+export const EVALUATIONS_DIR = path.resolve(__dirname, '..', 'evaluations');
+
+/** The folder inside the output that holds the rendered evaluations. */
+export const EVALUATIONS_OUT = 'evaluations';
+
 /**
- * Synthesizes every chart into `outdir`, all or nothing: the manifests are written to a sibling
- * temporary folder and moved into place only when the whole synthesis (including validations)
- * succeeded, so a failure leaves `outdir` as it was.
+ * The files `eval-sandbox render <dir>` writes, by the same code; throws with every problem
+ * (`file:line:col: field: message`) when a spec is invalid.
+ */
+export function renderEvaluations(dir: string): Map<string, string> {
+  const relative = path.relative(process.cwd(), dir);
+  const shown = relative.startsWith('..') || path.isAbsolute(relative) ? dir : relative || '.';
+  const result = checkFiles(collectSpecFiles([shown]));
+  if (result.problems.length > 0) {
+    throw new Error(
+      [
+        ...result.problems.map(formatProblem),
+        `${result.problems.length} problem(s) in ${shown}`,
+      ].join('\n'),
+    );
+  }
+  return renderFiles(result.evaluations);
+}
+
+/**
+ * Synthesizes every chart into `outdir`, plus the evaluation specs of `evaluationsDir` rendered
+ * into `outdir/evaluations/` exactly as `eval-sandbox render` renders them; all or nothing: the
+ * output is written to a sibling temporary folder and moved into place only when everything
+ * (including validations) succeeded, so a failure leaves `outdir` as it was.
  *
  * @param build builds the app to synthesize (tests pass their own)
- * @returns the files written, relative to `outdir`, sorted
+ * @param evaluationsDir the specs to render; `undefined` renders none
+ * @returns the entries written at the top of `outdir`, sorted
  */
-export function synthesize(outdir: string, build: (outdir: string) => App = buildApp): string[] {
+export function synthesize(
+  outdir: string,
+  build: (outdir: string) => App = buildApp,
+  evaluationsDir: string | undefined = EVALUATIONS_DIR,
+): string[] {
   const target = path.resolve(outdir);
   const staging = `${target}.tmp-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   try {
     build(staging).synth();
+    if (evaluationsDir !== undefined) {
+      for (const [rel, text] of renderEvaluations(evaluationsDir)) {
+        const file = path.join(staging, EVALUATIONS_OUT, rel);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, text);
+      }
+    }
     fs.rmSync(target, { recursive: true, force: true });
     fs.renameSync(staging, target);
   } finally {

@@ -85,6 +85,8 @@ export interface Evaluation {
   readonly file: string;
   readonly name: string;
   readonly spec: EvaluationSpec;
+  /** The sandbox namespace (`sbx-…`). */
+  readonly namespace: string;
   /** The sandbox's objects as multi-document YAML, in the order cdk8s synthesizes them. */
   readonly manifest: string;
 }
@@ -182,11 +184,12 @@ export function toSandboxProps(doc: EvaluationSpec): EvaluationSandboxProps {
  * Builds the sandbox of one evaluation in an app of its own and synthesizes it (which runs the
  * whole-tree validations too). Throws the constructs' {@link ValidationError}.
  */
-export function synthEvaluation(doc: EvaluationSpec): string {
+export function synthEvaluation(doc: EvaluationSpec): { namespace: string; manifest: string } {
   const app = new App();
   const chart = new Chart(app, 'Evaluation', { disableResourceNameHashes: true });
-  new EvaluationSandbox(chart, 'Sandbox', toSandboxProps(doc));
-  return app.synthYaml();
+  const sandbox = new EvaluationSandbox(chart, 'Sandbox', toSandboxProps(doc));
+  const manifest = app.synthYaml();
+  return { namespace: sandbox.namespace.name, manifest };
 }
 
 type Segment = string | number;
@@ -546,9 +549,12 @@ function checkDocument(
   const spec = data as EvaluationSpec;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     try {
-      const manifest = synthEvaluation(spec);
+      const { namespace, manifest } = synthEvaluation(spec);
       if (problems.length > 0) return { problems };
-      return { evaluation: { file, name: spec.metadata.name, spec, manifest }, problems };
+      return {
+        evaluation: { file, name: spec.metadata.name, spec, namespace, manifest },
+        problems,
+      };
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       const message = err.message.startsWith(`${err.path}: `)

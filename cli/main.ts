@@ -92,9 +92,59 @@ export function buildProgram(): Command {
       '-o, --out <dir>',
       'output folder, owned by render (new, empty, or rendered before)',
     )
-    .action((paths: string[], opts: { out: string }) => {
-      process.exitCode = runRender(paths, opts, io);
-    });
+    .option(
+      '--argocd <repoURL>',
+      'also write <out>/argocd/: an AppProject confined to sandbox objects in sbx-* namespaces and one ' +
+        'Application per evaluation reading <repoURL>; <out>/kustomization.yaml then lists those (app of apps)',
+    )
+    .option(
+      '--argocd-path <path>',
+      'the folder <out> is inside the GitOps repository (required with --argocd)',
+    )
+    .option('--argocd-revision <revision>', 'the revision Applications follow', 'HEAD')
+    .option('--argocd-project <name>', 'the AppProject to write and use', 'eval-sandboxes')
+    .option('--argocd-namespace <namespace>', 'the namespace Argo CD runs in', 'argocd')
+    .action(
+      (
+        paths: string[],
+        opts: {
+          out: string;
+          argocd?: string;
+          argocdPath?: string;
+          argocdRevision: string;
+          argocdProject: string;
+          argocdNamespace: string;
+        },
+      ) => {
+        if (opts.argocd === undefined) {
+          if (opts.argocdPath !== undefined) {
+            io.err(
+              'error: --argocd-path: only meaningful with --argocd <repoURL>; add --argocd or drop it',
+            );
+            process.exitCode = 2;
+            return;
+          }
+          process.exitCode = runRender(paths, { out: opts.out }, io);
+          return;
+        }
+        if (opts.argocdPath === undefined) {
+          io.err(
+            'error: --argocd-path: required with --argocd; give the folder --out is inside the GitOps ' +
+              'repository, e.g. --argocd-path sandboxes',
+          );
+          process.exitCode = 2;
+          return;
+        }
+        const argocd = {
+          repoURL: opts.argocd,
+          path: opts.argocdPath,
+          targetRevision: opts.argocdRevision,
+          project: opts.argocdProject,
+          namespace: opts.argocdNamespace,
+        };
+        process.exitCode = runRender(paths, { out: opts.out, argocd }, io);
+      },
+    );
   program
     .command('run')
     .description(

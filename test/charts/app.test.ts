@@ -23,6 +23,14 @@ function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'eval-sandbox-synth-'));
 }
 
+/** Every file under `dir`, as sorted relative paths. */
+function listFiles(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
 function readObjects(dir: string, file: string): K8sObject[] {
   return parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))
     .map((d) => d.toJS() as K8sObject)
@@ -31,11 +39,18 @@ function readObjects(dir: string, file: string): K8sObject[] {
 
 describe('charts', () => {
   const out = path.join(tmp(), 'dist');
-  const files = synthesize(out);
+  const entries = synthesize(out);
+  // Every manifest: one per chart, and one per evaluation rendered from evaluations/.
+  const files = listFiles(out).filter((f) => f.endsWith('.k8s.yaml'));
 
-  test('GIVEN the app WHEN synthesized THEN one manifest file per chart is written', () => {
-    expect(files).toEqual(['example-sandboxes.k8s.yaml', 'platform.k8s.yaml']);
-    expect(fs.readdirSync(out).sort()).toEqual(files);
+  test('GIVEN the app WHEN synthesized THEN one manifest file per chart is written, and evaluations/ rendered', () => {
+    expect(entries).toEqual(['evaluations', 'example-sandboxes.k8s.yaml', 'platform.k8s.yaml']);
+    expect(files).toEqual([
+      'evaluations/ctf-0001/sandbox.k8s.yaml',
+      'evaluations/swe-0001/sandbox.k8s.yaml',
+      'example-sandboxes.k8s.yaml',
+      'platform.k8s.yaml',
+    ]);
   });
 
   test('the platform chart holds the RuntimeClass, the PriorityClass, the two ClusterRoles, the default policy pack and the janitor', () => {
@@ -119,8 +134,8 @@ describe('charts', () => {
   });
 
   test('the committed dist/ is what the charts synthesize today (run `npm run synth` after a change)', () => {
-    expect(fs.readdirSync(path.join(ROOT, 'dist')).sort()).toEqual(files);
-    for (const file of files) {
+    expect(listFiles(path.join(ROOT, 'dist'))).toEqual(listFiles(out));
+    for (const file of listFiles(out)) {
       expect(fs.readFileSync(path.join(ROOT, 'dist', file), 'utf8')).toBe(
         fs.readFileSync(path.join(out, file), 'utf8'),
       );
@@ -223,7 +238,8 @@ describe('entry points', () => {
       app: string;
       output: string;
     };
-    expect(config.output).toBe('dist');
+    // Never dist/: the cdk8s CLI deletes its output folder before the app runs.
+    expect(config.output).toBe('cdk8s.out');
     const out = path.join(tmp(), 'out');
     const [cmd, ...args] = config.app.split(' ');
     const stdout = execFileSync(cmd, args, {
@@ -231,7 +247,13 @@ describe('entry points', () => {
       env: { ...process.env, CDK8S_OUTDIR: out },
       encoding: 'utf8',
     });
-    expect(stdout).toMatch(/wrote 2 manifest files/);
-    expect(fs.readdirSync(out).sort()).toEqual(['example-sandboxes.k8s.yaml', 'platform.k8s.yaml']);
+    expect(stdout).toContain(
+      `wrote ${out}/: evaluations, example-sandboxes.k8s.yaml, platform.k8s.yaml`,
+    );
+    expect(fs.readdirSync(out).sort()).toEqual([
+      'evaluations',
+      'example-sandboxes.k8s.yaml',
+      'platform.k8s.yaml',
+    ]);
   }, 60_000);
 });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'eval-sandbox.js');
@@ -207,4 +208,124 @@ describe('eval-sandbox render', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/required option '-o, --out <dir>' not specified/);
   });
+});
+
+describe('eval-sandbox render --argocd', () => {
+  const REPO = 'https://git.example.com/lab/gitops.git';
+  const argocd = (out: string, ...extra: string[]) =>
+    run('render', EXAMPLES, '--out', out, '--argocd', REPO, '--argocd-path', 'sandboxes', ...extra);
+
+  test('GIVEN the examples WHEN rendered for Argo CD THEN the output is the golden tree, byte for byte', () => {
+    const out = path.join(work, 'out');
+    expect(argocd(out).status).toBe(0);
+    const files = tree(out);
+    expect(Object.keys(files).sort()).toEqual([
+      'argocd/ctf-0001.application.yaml',
+      'argocd/project.yaml',
+      'argocd/swe-0001.application.yaml',
+      'ctf-0001/sandbox.k8s.yaml',
+      'kustomization.yaml',
+      'swe-0001/sandbox.k8s.yaml',
+    ]);
+    // The sandboxes are the same bytes as without --argocd (the committed dist/evaluations).
+    for (const name of ['ctf-0001', 'swe-0001']) {
+      expect(files[`${name}/sandbox.k8s.yaml`]).toBe(
+        fs.readFileSync(path.join(ROOT, 'dist', 'evaluations', name, 'sandbox.k8s.yaml'), 'utf8'),
+      );
+    }
+    expect(files['kustomization.yaml']).toMatchSnapshot('kustomization.yaml');
+    expect(files['argocd/project.yaml']).toMatchSnapshot('project.yaml');
+    expect(files['argocd/swe-0001.application.yaml']).toMatchSnapshot('swe-0001.application.yaml');
+    const again = path.join(work, 'again');
+    expect(argocd(again).status).toBe(0);
+    expect(tree(again)).toEqual(files);
+  });
+
+  test('GIVEN the rendered sandboxes WHEN compared with the AppProject THEN it allows every object they hold and nothing that grants rights', () => {
+    const out = path.join(work, 'out');
+    expect(argocd(out).status).toBe(0);
+    const project = parse(fs.readFileSync(path.join(out, 'argocd', 'project.yaml'), 'utf8')) as {
+      spec: {
+        sourceRepos: string[];
+        destinations: { server: string; namespace: string }[];
+        clusterResourceWhitelist: { group: string; kind: string }[];
+        namespaceResourceWhitelist: { group: string; kind: string }[];
+      };
+    };
+    const allowed = (list: { group: string; kind: string }[]) =>
+      new Set(list.map((k) => `${k.group}/${k.kind}`));
+    const cluster = allowed(project.spec.clusterResourceWhitelist);
+    const namespaced = allowed(project.spec.namespaceResourceWhitelist);
+    for (const name of ['ctf-0001', 'swe-0001']) {
+      const objects = parseAllDocuments(
+        fs.readFileSync(path.join(out, name, 'sandbox.k8s.yaml'), 'utf8'),
+      ).map(
+        (d) => d.toJS() as { apiVersion: string; kind: string; metadata: { namespace?: string } },
+      );
+      for (const o of objects) {
+        const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
+        const list = o.metadata.namespace === undefined ? cluster : namespaced;
+        expect({ kind: `${group}/${o.kind}`, allowed: list.has(`${group}/${o.kind}`) }).toEqual({
+          kind: `${group}/${o.kind}`,
+          allowed: true,
+        });
+      }
+      const app = parse(
+        fs.readFileSync(path.join(out, 'argocd', `${name}.application.yaml`), 'utf8'),
+      ) as { spec: { destination: { namespace: string }; source: { path: string } } };
+      const ns = objects.find((o) => o.kind === 'Namespace') as unknown as {
+        metadata: { name: string };
+      };
+      expect(app.spec.destination.namespace).toBe(ns.metadata.name);
+      expect(app.spec.source.path).toBe(`sandboxes/${name}`);
+    }
+    for (const kind of ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']) {
+      expect([...cluster, ...namespaced].some((k) => k.endsWith(`/${kind}`))).toBe(false);
+    }
+    expect([...namespaced].some((k) => /\/(Pod|Deployment|DaemonSet|Secret)$/.test(k))).toBe(false);
+    expect(project.spec.sourceRepos).toEqual([REPO]);
+    expect(project.spec.destinations).toEqual([
+      { server: 'https://kubernetes.default.svc', namespace: 'sbx-*' },
+    ]);
+  });
+
+  test.each([
+    [
+      'a repository URL that is not one',
+      ['--argocd', 'http://x', '--argocd-path', 'sandboxes'],
+      "error: --argocd: 'http://x' is not a repository URL; use https://…, ssh://… or git@host:owner/repo.git",
+    ],
+    [
+      'a path leaving the repository',
+      ['--argocd', REPO, '--argocd-path', '../sandboxes'],
+      "error: --argocd-path: '../sandboxes' is not a folder inside the repository",
+    ],
+    [
+      'an absolute path',
+      ['--argocd', REPO, '--argocd-path', '/sandboxes'],
+      "error: --argocd-path: '/sandboxes' is not a folder inside the repository",
+    ],
+    ['no path', ['--argocd', REPO], 'error: --argocd-path: required with --argocd'],
+    [
+      'a path without --argocd',
+      ['--argocd-path', 'sandboxes'],
+      'error: --argocd-path: only meaningful with --argocd <repoURL>',
+    ],
+    [
+      'a project that is not a name',
+      ['--argocd', REPO, '--argocd-path', 'sandboxes', '--argocd-project', 'Eval_Sandboxes'],
+      "error: --argocd-project: 'Eval_Sandboxes' is not a valid name",
+    ],
+  ])(
+    'GIVEN %s WHEN rendered THEN exit 2, the flag named, nothing written',
+    (_what, args, message) => {
+      const out = path.join(work, 'out');
+      const r = run('render', EXAMPLES, '--out', out, ...args);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({
+        status: 2,
+        stderr: expect.stringContaining(message),
+      });
+      expect(fs.existsSync(out)).toBe(false);
+    },
+  );
 });
