@@ -9,8 +9,8 @@
  * and only the Job is the runner's; `run` is for a cluster where one identity may do both (the
  * local one, a dev cluster).
  *
- * Exit codes: 0 the Job completed, 1 a problem in the spec, an apply the API server refused or the
- * Job failed, 2 usage or cluster access, 124 `--timeout` passed first. The API access is passed in
+ * Exit codes: 0 the Job completed, 1 a problem in the spec, an apply the API server or an admission
+ * policy refused, or the Job failed, 2 usage or cluster access (credentials, RBAC), 124 `--timeout` passed first. The API access is passed in
  * ({@link RunApi}), so the flow is tested without a cluster.
  */
 import * as fs from 'node:fs';
@@ -20,11 +20,15 @@ import { checkFiles, Evaluation, formatProblem, InputError, parseDuration } from
 import { KubeClient, KubeObject } from './local/kube-client';
 import { newestTerminated, parseReport } from './posture';
 
-/** An API answer `run` cannot act on; `status` 401/403 (or 0: unreachable) means cluster access. */
+/**
+ * An API answer `run` cannot act on; `status` 401/403 (or 0: unreachable) means cluster access,
+ * unless `admission` says an admission policy refused the object (also a 403).
+ */
 export class RunApiError extends Error {
   constructor(
     message: string,
     public readonly status: number,
+    public readonly admission = false,
   ) {
     super(message);
     this.name = 'RunApiError';
@@ -53,14 +57,23 @@ export interface RunApi {
 
 const FIELD_MANAGER = 'eval-sandbox-run';
 
+/** How the API server words a refusal by a ValidatingAdmissionPolicy or an admission webhook. */
+export const ADMISSION_REFUSAL =
+  /ValidatingAdmissionPolicy '[^']*' with binding '[^']*' denied request|admission webhook "[^"]*" denied the request/;
+
 function apiError(what: string, status: number, message: unknown): RunApiError {
-  const fix =
-    status === 401
+  const text = String(message ?? '');
+  const admission = status === 403 && ADMISSION_REFUSAL.test(text);
+  const fix = admission
+    ? 'an admission policy refused the object: the spec asks for something the cluster does not allow; ' +
+      'reproduce it offline with `eval-sandbox policy check` on the rendered manifests (see ' +
+      'docs/runbooks/policy-blocks-legitimate-run.md)'
+    : status === 401
       ? 'the credentials were refused; refresh them (for EKS: aws sso login, or check the exec plugin)'
       : status === 403
         ? 'your identity may not do this; run needs to apply the sandbox objects and the Job, and to read Jobs, pods and pod logs'
         : 'check the object and the API server';
-  return new RunApiError(`${what}: HTTP ${status} ${String(message ?? '')}; ${fix}`, status);
+  return new RunApiError(`${what}: HTTP ${status} ${text}; ${fix}`, status, admission);
 }
 
 /** {@link RunApi} over a {@link KubeClient}. */
@@ -359,6 +372,7 @@ export async function runEvaluation(
     }
     if (err instanceof RunApiError) {
       io.err(`[run] ${err.message}`);
+      if (err.admission) return 1;
       return err.status === 401 || err.status === 403 || err.status === 0 ? 2 : 1;
     }
     io.err(`[run] ${target}: ${err instanceof Error ? err.message : String(err)}`);

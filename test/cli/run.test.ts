@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KubeObject } from '../../cli/local/kube-client';
-import { applyOrder, RunApi, RunApiError, runEvaluation } from '../../cli/run';
+import { applyOrder, kubeRunApi, RunApi, RunApiError, runEvaluation } from '../../cli/run';
 import { checkFiles } from '../../cli/evaluations';
 
 const IMAGE = `registry.example.com/tasks/t@sha256:${'a'.repeat(64)}`;
@@ -294,6 +294,52 @@ describe('eval-sandbox run', () => {
     expect(r.calls.at(-1)).toBe('apply ServiceAccount evaluator');
     expect(r.calls.some((c) => c === `apply Job ${JOB}`)).toBe(false);
     expect(r.stderr).toContain('[run] applying ServiceAccount: refused');
+  });
+
+  test.each([
+    [
+      'an admission policy (403 with the policy named)',
+      `jobs.batch "eval-x" is forbidden: ValidatingAdmissionPolicy 'eval-sandbox-r7-bounded-runtime' with binding 'eval-sandbox-r7-bounded-runtime' denied request: spec.activeDeadlineSeconds: over 86400`,
+      true,
+      /an admission policy refused the object.*eval-sandbox policy check/,
+    ],
+    [
+      'RBAC (403 naming the user)',
+      'jobs.batch is forbidden: User "alice" cannot create resource "jobs" in API group "batch"',
+      false,
+      /your identity may not do this/,
+    ],
+  ])('a refusal by %s is told apart from the others', async (_what, message, admission, fix) => {
+    const client = {
+      apply: async () => ({ status: 403, body: { message } }),
+    } as unknown as Parameters<typeof kubeRunApi>[0];
+    const err = await kubeRunApi(client)
+      .apply({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'eval-x', namespace: 'sbx-x' },
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(RunApiError);
+    expect((err as RunApiError).admission).toBe(admission);
+    expect((err as RunApiError).message).toMatch(fix);
+  });
+
+  test('an apply an admission policy refused exits 1 (a problem of the spec), not 2', async () => {
+    const f = fake({ job: [RUNNING], pods: [[]] });
+    f.api.apply = async (obj) => {
+      if (obj.kind === 'Job') throw new RunApiError('applying Job: refused by policy', 403, true);
+    };
+    const code = await runEvaluation(
+      spec(),
+      {},
+      { write: () => undefined, err: () => undefined },
+      { connect: async () => f.api, sleep: async () => undefined },
+    );
+    expect(code).toBe(1);
   });
 
   test('a Job that disappears while followed exits 1', async () => {
