@@ -5,19 +5,15 @@ import { SandboxJanitor } from '../constructs/k8s/sandbox-janitor';
 import { GvisorRuntimeClass } from '../constructs/k8s/gvisor-runtime-class';
 import { SandboxAdmissionPolicies } from '../constructs/k8s/sandbox-admission-policies';
 import { SandboxPriorityClass } from '../constructs/k8s/sandbox-priority-class';
-
-/**
- * The janitor image the example platform references: a placeholder repository and digest (like the
- * probe's `registry.example.com`); set `janitorImage` to your mirrored kubectl image.
- */
-export const EXAMPLE_JANITOR_IMAGE = `registry.example.com/eval-sandbox/kubectl@sha256:${'0'.repeat(64)}`;
+import { JANITOR_IMAGE } from '../constructs/shared/janitor-image';
 
 /** Properties for {@link PlatformChart}. */
 export interface PlatformChartProps extends ChartProps {
   /**
    * The sandbox janitor's image (kubectl and a POSIX sh), pinned by digest.
    *
-   * @default EXAMPLE_JANITOR_IMAGE - a placeholder: the CronJob cannot pull it
+   * @default JANITOR_IMAGE - the project's own busybox + kubectl image (scripts/build-images.sh);
+   * push its archive to `JANITOR_IMAGE_REPOSITORY` or mirror it and set this
    */
   readonly janitorImage?: string;
 }
@@ -40,7 +36,7 @@ export class PlatformChart extends Chart {
     this.rbac = new EvaluatorRbac(this, 'Rbac');
     this.admission = new SandboxAdmissionPolicies(this, 'Admission');
     this.janitor = new SandboxJanitor(this, 'Janitor', {
-      image: props.janitorImage ?? EXAMPLE_JANITOR_IMAGE,
+      image: props.janitorImage ?? JANITOR_IMAGE,
     });
   }
 }

@@ -71,6 +71,8 @@ export interface NodeTools {
   readonly 'probe-image': string;
   readonly 'pause-image': string;
   readonly 'coredns-image': string;
+  /** The sandbox janitor's image (busybox + kubectl), so its CronJob can run here. */
+  readonly 'janitor-image': string;
 }
 
 const NODE_TOOLS: readonly (keyof NodeTools)[] = [
@@ -88,6 +90,7 @@ const NODE_TOOLS: readonly (keyof NodeTools)[] = [
   'probe-image',
   'pause-image',
   'coredns-image',
+  'janitor-image',
 ];
 
 /** An image the node imports: its archive and its `repo@sha256:…` reference. */
@@ -125,7 +128,7 @@ export function buildNodeTools(scriptsDir: string): {
 
 export interface LocalNodeOptions {
   readonly tools: NodeTools;
-  /** `repo@sha256:…` of each image tool (probe-image, pause-image, coredns-image). */
+  /** `repo@sha256:…` of each image tool (probe-image, pause-image, coredns-image, janitor-image). */
   readonly imageRefs: Record<string, string>;
   /** Where the control plane and node keep their state (a folder per instance). */
   readonly stateDir: string;
@@ -277,7 +280,12 @@ export class LocalNode {
     const cgroupRoot = `/eval-sandbox-${path.basename(dir).replace(/[^a-zA-Z0-9-]/g, '-')}-${link.ifname}`;
 
     // 1. The node's namespaces, waiting for the link.
-    const images: NodeImage[] = ['pause-image', 'coredns-image', 'probe-image'].map((name) => ({
+    const images: NodeImage[] = [
+      'pause-image',
+      'coredns-image',
+      'probe-image',
+      'janitor-image',
+    ].map((name) => ({
       archive: o.tools[name as keyof NodeTools],
       ref: o.imageRefs[name],
     }));

@@ -8,7 +8,12 @@ import {
   MODEL_LABEL,
   TASK_LABEL,
 } from '../shared/labels';
-import { GVISOR_RUNTIME_CLASS, SANDBOX_PRIORITY_CLASS } from '../shared/platform';
+import {
+  GVISOR_RUNTIME_CLASS,
+  JANITOR_MAX_INTERVAL_MINUTES,
+  MIN_TTL_AFTER_FINISHED_SECONDS,
+  SANDBOX_PRIORITY_CLASS,
+} from '../shared/platform';
 import {
   checkDigestPinnedImage,
   checkDnsLabel,
@@ -18,6 +23,14 @@ import {
   slugify,
 } from '../shared/validation';
 import { DEFAULT_PARAMETERS } from '../../policies/k8s/parameters';
+import { DEFAULT_JANITOR_OPTIONS } from './janitor-logic';
+
+/**
+ * The default `ttlSecondsAfterFinished`: the janitor's default dead-letter retention plus a day, so
+ * a failed run's Job, pods and logs outlive its dead-letter sandbox.
+ */
+export const DEFAULT_TTL_AFTER_FINISHED_SECONDS =
+  DEFAULT_JANITOR_OPTIONS.deadLetterRetentionSeconds + 24 * 3600;
 import { check, checkCpu, checkSize, sizeKib, standardLabels } from './internal';
 
 /** The name of the evaluation container in every evaluation pod. */
@@ -164,10 +177,15 @@ export interface EvaluationJobOptions {
   readonly activeDeadline?: Duration;
 
   /**
-   * How long a finished Job and its pods are kept before the cluster deletes them
-   * (`ttlSecondsAfterFinished`), so nothing piles up when the orchestrator dies.
+   * How long a finished Job and its pods (and so its logs) are kept before the cluster deletes
+   * them (`ttlSecondsAfterFinished`). The sandbox janitor deletes a completed run's whole sandbox
+   * when it sees it, and keeps a failed one as a dead letter for its retention (7 days by
+   * default), so the default outlives that retention: a dead letter keeps its logs. The TTL is
+   * what cleans up when no janitor runs. At least 15 minutes: three janitor intervals, so the
+   * janitor sees a failed Job before it is gone. A TTL shorter than the dead-letter retention
+   * loses the failed run's logs (the sandbox is still kept and marked).
    *
-   * @default Duration.minutes(15)
+   * @default Duration.days(8) - the janitor's default dead-letter retention plus a day
    */
   readonly ttlAfterFinished?: Duration;
 
@@ -356,7 +374,8 @@ export class EvaluationJob extends Construct {
     }
 
     this.activeDeadline = props.activeDeadline ?? Duration.hours(1);
-    this.ttlAfterFinished = props.ttlAfterFinished ?? Duration.minutes(15);
+    this.ttlAfterFinished =
+      props.ttlAfterFinished ?? Duration.seconds(DEFAULT_TTL_AFTER_FINISHED_SECONDS);
     this.backoffLimit = props.backoffLimit ?? 0;
     check(
       this,
@@ -372,9 +391,14 @@ export class EvaluationJob extends Construct {
       checkInteger(
         'ttlAfterFinished (seconds)',
         this.ttlAfterFinished.toSeconds(),
-        0,
+        MIN_TTL_AFTER_FINISHED_SECONDS,
         2_147_483_647,
-      ),
+      ) === undefined
+        ? undefined
+        : `ttlAfterFinished must be whole seconds from ${MIN_TTL_AFTER_FINISHED_SECONDS} ` +
+            `(${MIN_TTL_AFTER_FINISHED_SECONDS / 60} minutes) up; got ${this.ttlAfterFinished.toSeconds()}: ` +
+            `the sandbox janitor runs at least every ${JANITOR_MAX_INTERVAL_MINUTES} minutes and must see a ` +
+            `failed Job before its TTL removes it, or the failed run is not kept as a dead letter`,
     );
     check(this, checkInteger('backoffLimit', this.backoffLimit, 0, DEFAULT_PARAMETERS.maxRetries));
 

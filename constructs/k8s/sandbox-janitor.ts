@@ -10,11 +10,15 @@ import {
   SANDBOX_OUTCOME_LABEL,
 } from '../shared/labels';
 import {
+  JANITOR_MAX_INTERVAL_MINUTES,
   JANITOR_NAME,
+  MIN_TTL_AFTER_FINISHED_SECONDS,
   PLATFORM_NAMESPACE,
   POD_SECURITY_VERSION,
   SANDBOX_NAMESPACE_PREFIX,
 } from '../shared/platform';
+import { JANITOR_IMAGE } from '../shared/janitor-image';
+import { planEgressCidr } from '../shared/network';
 import { checkDigestPinnedImage, checkInteger } from '../shared/validation';
 import { check, standardLabels } from './internal';
 import { DEFAULT_JANITOR_OPTIONS } from './janitor-logic';
@@ -24,18 +28,21 @@ import { janitorScript } from './janitor-script';
 export interface SandboxJanitorProps {
   /**
    * The janitor's image, pinned by digest: it needs `kubectl`, a POSIX `sh`, `date -u -d @N`, `tr`
-   * and `mktemp` (e.g. `docker.io/alpine/k8s@sha256:…` or a `kubectl` image with busybox).
+   * and `mktemp`.
+   *
+   * @default JANITOR_IMAGE - the project's own busybox + kubectl image (scripts/build-images.sh);
+   * push its archive to `JANITOR_IMAGE_REPOSITORY`, or mirror it and set this
    */
-  readonly image: string;
+  readonly image?: string;
 
   /**
-   * When the janitor runs (cron syntax, the controller manager's time zone, UTC on EKS).
-   * Must run more often than the evaluation Jobs' `ttlAfterFinished`, so a failed Job is seen
-   * (and its namespace marked) before its TTL removes it.
+   * How often the janitor runs: whole minutes, at most 5. Evaluation Jobs keep a finished Job at
+   * least 15 minutes (`ttlAfterFinished`), so the janitor sees every failed Job (and keeps its
+   * sandbox as a dead letter) even when one or two runs are skipped.
    *
-   * @default '*\/10 * * * *' (every 10 minutes)
+   * @default Duration.minutes(5)
    */
-  readonly schedule?: string;
+  readonly interval?: Duration;
 
   /**
    * A sandbox whose evaluation Job is gone (removed by its TTL) or never came is deleted once the
@@ -52,6 +59,17 @@ export interface SandboxJanitorProps {
    * @default Duration.days(7)
    */
   readonly deadLetterRetention?: Duration;
+
+  /**
+   * Where the janitor may connect: the API server, and nothing else. A NetworkPolicy denies its
+   * pods all ingress and all egress but TCP to these ranges and ports (metadata and link-local
+   * addresses are always excepted). kubectl reaches the API server by the `kubernetes` Service's
+   * address, which the network plugin may judge before or after translating it to an endpoint:
+   * list both (on EKS, the Service CIDR and the VPC CIDR, where the control plane's ENIs are).
+   *
+   * @default - TCP 443 to any address except metadata and link-local ones
+   */
+  readonly apiServerEgress?: { readonly cidrs: string[]; readonly ports: number[] };
 
   /**
    * The namespace the janitor runs in (created here, Pod Security restricted).
@@ -74,7 +92,9 @@ const q = kplus.k8s.Quantity.fromString;
 export class SandboxJanitor extends Construct {
   /** The image. */
   public readonly image: string;
-  /** The schedule. */
+  /** How often it runs. */
+  public readonly interval: Duration;
+  /** The CronJob schedule derived from {@link interval} (`*\/N * * * *`). */
   public readonly schedule: string;
   /** The grace period for sandboxes without an evaluation Job. */
   public readonly gracePeriod: Duration;
@@ -96,22 +116,38 @@ export class SandboxJanitor extends Construct {
   public readonly script: kplus.k8s.KubeConfigMap;
   /** The CronJob (escape hatch). */
   public readonly resource: kplus.k8s.KubeCronJob;
+  /** Its NetworkPolicy: no ingress; egress only to the API server ({@link SandboxJanitorProps.apiServerEgress}). */
+  public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
   /** The admission policy confining the janitor's deletes and patches to sandbox namespaces. */
   public readonly admissionPolicy: ApiObject;
   /** Its binding. */
   public readonly admissionPolicyBinding: ApiObject;
+  /**
+   * The admission policy keeping the janitor's record of a failed run (the outcome label and the
+   * failed-at annotation) to the janitor: nobody else may add, change or remove them on a sandbox
+   * namespace, so a failed run cannot be hidden, nor its deletion brought forward or put off.
+   */
+  public readonly marksPolicy: ApiObject;
+  /** Its binding. */
+  public readonly marksPolicyBinding: ApiObject;
 
-  constructor(scope: Construct, id: string, props: SandboxJanitorProps) {
+  constructor(scope: Construct, id: string, props: SandboxJanitorProps = {}) {
     super(scope, id);
-    this.image = props.image;
+    this.image = props.image ?? JANITOR_IMAGE;
     check(this, checkDigestPinnedImage('image', this.image));
-    this.schedule = props.schedule ?? '*/10 * * * *';
-    if (this.schedule.trim().split(/\s+/).length !== 5) {
-      check(
-        this,
-        `schedule '${this.schedule}' must be a five-field cron expression, e.g. '*/10 * * * *'`,
-      );
-    }
+    this.interval = props.interval ?? Duration.minutes(JANITOR_MAX_INTERVAL_MINUTES);
+    const intervalSeconds = this.interval.toSeconds();
+    check(
+      this,
+      intervalSeconds % 60 === 0 &&
+        intervalSeconds >= 60 &&
+        intervalSeconds <= JANITOR_MAX_INTERVAL_MINUTES * 60
+        ? undefined
+        : `interval must be whole minutes from 1 to ${JANITOR_MAX_INTERVAL_MINUTES}; got ${intervalSeconds} seconds: ` +
+            `evaluation Jobs are kept ${MIN_TTL_AFTER_FINISHED_SECONDS / 60} minutes after they finish, and the ` +
+            `janitor must see a failed one to keep its sandbox as a dead letter`,
+    );
+    this.schedule = `*/${Math.round(intervalSeconds / 60)} * * * *`;
     this.gracePeriod =
       props.gracePeriod ?? Duration.seconds(DEFAULT_JANITOR_OPTIONS.gracePeriodSeconds);
     this.deadLetterRetention =
@@ -181,14 +217,15 @@ export class SandboxJanitor extends Construct {
       spec: {
         schedule: this.schedule,
         concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: 300,
+        startingDeadlineSeconds: intervalSeconds,
         successfulJobsHistoryLimit: 1,
         failedJobsHistoryLimit: 3,
         jobTemplate: {
           metadata: { labels },
           spec: {
             backoffLimit: 0,
-            activeDeadlineSeconds: 300,
+            // Done before the next run is due (concurrencyPolicy Forbid would skip it).
+            activeDeadlineSeconds: Math.max(30, intervalSeconds - 30),
             ttlSecondsAfterFinished: 24 * 3600,
             template: {
               metadata: { labels },
@@ -207,7 +244,8 @@ export class SandboxJanitor extends Construct {
                   {
                     name: 'janitor',
                     image: this.image,
-                    imagePullPolicy: 'Always',
+                    // Pinned by digest: the bytes cannot differ, so a cached copy is the image.
+                    imagePullPolicy: 'IfNotPresent',
                     command: ['/bin/sh', '/janitor/janitor.sh'],
                     env: [
                       { name: 'GRACE_SECONDS', value: String(graceSeconds) },
@@ -279,6 +317,38 @@ export class SandboxJanitor extends Construct {
       obj.node.addDependency(this.namespaceResource);
     }
 
+    const egress = props.apiServerEgress ?? { cidrs: ['0.0.0.0/0'], ports: [443] };
+    if (egress.cidrs.length === 0 || egress.ports.length === 0) {
+      check(this, 'apiServerEgress needs at least one CIDR and one port (the API server)');
+    }
+    const blocks = egress.cidrs.map((cidr, i) => {
+      const plan = planEgressCidr(`apiServerEgress.cidrs[${i}]`, cidr);
+      check(this, plan.problem);
+      return {
+        ipBlock:
+          plan.except.length > 0 ? { cidr: plan.cidr, except: plan.except } : { cidr: plan.cidr },
+      };
+    });
+    egress.ports.forEach((port, i) =>
+      check(this, checkInteger(`apiServerEgress.ports[${i}]`, port, 1, 65535)),
+    );
+    this.networkPolicy = new kplus.k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: meta,
+      spec: {
+        podSelector: { matchLabels: labels },
+        policyTypes: ['Ingress', 'Egress'],
+        egress: [
+          {
+            to: blocks,
+            ports: egress.ports.map((port) => ({
+              protocol: 'TCP',
+              port: kplus.k8s.IntOrString.fromNumber(port),
+            })),
+          },
+        ],
+      },
+    });
+
     const OLD = 'oldObject.metadata';
     const labelsOf = (o: string) => `(has(${o}.metadata.labels) ? ${o}.metadata.labels : {})`;
     const annotationsOf = (o: string) =>
@@ -337,6 +407,56 @@ export class SandboxJanitor extends Construct {
       kind: 'ValidatingAdmissionPolicyBinding',
       metadata: { name, labels: standardLabels('admission-policy') },
       spec: { policyName: name, validationActions: ['Deny'] },
+    });
+
+    const marks = `${name}-marks`;
+    const same = (of: (o: string) => string, key: string) =>
+      `((('${key}' in ${of('oldObject')}) == ('${key}' in ${of('object')})) && ` +
+      `(!('${key}' in ${of('oldObject')}) || ${of('oldObject')}['${key}'] == ${of('object')}['${key}']))`;
+    this.marksPolicy = new ApiObject(this, 'MarksPolicy', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: marks, labels: standardLabels('admission-policy') },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [
+            {
+              apiGroups: [''],
+              apiVersions: ['*'],
+              operations: ['UPDATE'],
+              resources: ['namespaces', 'namespaces/status', 'namespaces/finalize'],
+            },
+          ],
+        },
+        matchConditions: [
+          {
+            name: 'was-a-sandbox',
+            expression:
+              `has(${OLD}.labels) && '${SANDBOX_NAMESPACE_LABEL}' in ${OLD}.labels && ` +
+              `${OLD}.labels['${SANDBOX_NAMESPACE_LABEL}'] == '${SANDBOX_NAMESPACE_LABEL_VALUE}'`,
+          },
+          {
+            name: 'is-not-the-janitor',
+            expression: `!has(request.userInfo.username) || request.userInfo.username != '${this.username}'`,
+          },
+        ],
+        validations: [
+          {
+            expression: `${same(labelsOf, SANDBOX_OUTCOME_LABEL)} && ${same(annotationsOf, SANDBOX_FAILED_AT_ANNOTATION)}`,
+            messageExpression:
+              `'metadata: ${SANDBOX_OUTCOME_LABEL} and ${SANDBOX_FAILED_AT_ANNOTATION} are the janitor\\'s record of a ` +
+              `failed run; only the janitor may set or remove them on a sandbox namespace [${marks}]'`,
+            reason: 'Forbidden',
+          },
+        ],
+      },
+    });
+    this.marksPolicyBinding = new ApiObject(this, 'MarksPolicyBinding', {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: marks, labels: standardLabels('admission-policy') },
+      spec: { policyName: marks, validationActions: ['Deny'] },
     });
   }
 }

@@ -4,3 +4,4 @@ export * from './errors';
 export * from './validation';
 export * from './network';
 export * from './probe-image';
+export * from './janitor-image';

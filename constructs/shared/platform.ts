@@ -59,3 +59,16 @@ export const PLATFORM_NAMESPACE = 'eval-sandbox-system';
 
 /** Service account (in {@link PLATFORM_NAMESPACE}) and ClusterRole name of the sandbox janitor. */
 export const JANITOR_NAME = 'sandbox-janitor';
+
+/**
+ * The longest interval between two runs of the sandbox janitor, in minutes. A failed Job must
+ * outlive it several times over, so the janitor sees the failure (and keeps the dead letter)
+ * before the Job's TTL removes it: see {@link MIN_TTL_AFTER_FINISHED_SECONDS}.
+ */
+export const JANITOR_MAX_INTERVAL_MINUTES = 5;
+
+/**
+ * The shortest `ttlSecondsAfterFinished` of an evaluation Job: three janitor intervals, so that even
+ * a skipped janitor run or two leave the failure visible to it.
+ */
+export const MIN_TTL_AFTER_FINISHED_SECONDS = 3 * JANITOR_MAX_INTERVAL_MINUTES * 60;

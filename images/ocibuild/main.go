@@ -5,6 +5,8 @@
 //
 //	ocibuild --out probe.tar --name registry.example.com/x/probe:v1 --entrypoint /probe \
 //	  --user 65532:65532 --cmd check --file bin/probe:/probe:0555
+//	ocibuild --out janitor.tar --name registry.example.com/x/janitor:v1 --entrypoint /bin/kubectl \
+//	  --env PATH=/bin --file busybox:/bin/busybox:0555 --symlink /bin/sh:busybox ...
 package main
 
 import (
@@ -84,21 +86,24 @@ type entry struct {
 	name string // relative, "/"-separated; a trailing "/" marks a directory
 	mode int64
 	data []byte
+	link string // the target of a symbolic link ("" for files and directories)
 }
 
 func main() {
 	var out, name, entrypoint, user string
-	var cmd, files multiFlag
+	var cmd, files, links, env multiFlag
 	flag.StringVar(&out, "out", "", "archive to write")
 	flag.StringVar(&name, "name", "", "REPO:TAG")
 	flag.StringVar(&entrypoint, "entrypoint", "", "absolute path of the entrypoint in the image")
 	flag.StringVar(&user, "user", "", "UID:GID the image runs as")
 	flag.Var(&cmd, "cmd", "an argument of the default command (repeatable)")
 	flag.Var(&files, "file", "SRC:DST[:MODE] with an octal MODE (default 0755) (repeatable)")
+	flag.Var(&links, "symlink", "DST:TARGET, a symbolic link at DST pointing to TARGET (repeatable)")
+	flag.Var(&env, "env", "NAME=VALUE of the image's environment (repeatable; default PATH=/)")
 	flag.Parse()
 	repo, tag, err := splitName(name)
 	if err != nil || out == "" || !strings.HasPrefix(entrypoint, "/") || len(files) == 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: ocibuild --out FILE.tar --name REPO:TAG --entrypoint /PATH [--user U:G] [--cmd ARG]... --file SRC:DST[:MODE]...")
+		fmt.Fprintln(os.Stderr, "usage: ocibuild --out FILE.tar --name REPO:TAG --entrypoint /PATH [--user U:G] [--env K=V]... [--cmd ARG]... --file SRC:DST[:MODE]... [--symlink DST:TARGET]...")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}
@@ -113,6 +118,21 @@ func main() {
 		}
 		layerFiles = append(layerFiles, e)
 	}
+	for _, l := range links {
+		e, err := linkEntry(l)
+		if err != nil {
+			fail(err)
+		}
+		layerFiles = append(layerFiles, e)
+	}
+	if len(env) == 0 {
+		env = multiFlag{"PATH=/"}
+	}
+	for _, kv := range env {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			fail(fmt.Errorf("--env %q is not NAME=VALUE", kv))
+		}
+	}
 	layer, err := tarball(withParents(layerFiles))
 	if err != nil {
 		fail(err)
@@ -121,7 +141,7 @@ func main() {
 
 	var cfg imageConfig
 	cfg.Created, cfg.Architecture, cfg.OS = epoch.Format(time.RFC3339), "amd64", "linux"
-	cfg.Config.User, cfg.Config.Env = user, []string{"PATH=/"}
+	cfg.Config.User, cfg.Config.Env = user, env
 	cfg.Config.Entrypoint, cfg.Config.Cmd = []string{entrypoint}, cmd
 	cfg.RootFS.Type, cfg.RootFS.DiffIDs = "layers", []string{layerDigest}
 	cfgJSON := mustJSON(cfg)
@@ -202,6 +222,19 @@ func fileEntry(spec string) (entry, error) {
 	return entry{name: dst, mode: mode, data: data}, nil
 }
 
+// linkEntry reads DST:TARGET.
+func linkEntry(spec string) (entry, error) {
+	dst, target, ok := strings.Cut(spec, ":")
+	if !ok || !strings.HasPrefix(dst, "/") || target == "" {
+		return entry{}, fmt.Errorf("--symlink %q is not /DST:TARGET", spec)
+	}
+	dst = strings.TrimPrefix(path.Clean(dst), "/")
+	if dst == "" {
+		return entry{}, fmt.Errorf("--symlink %q: the destination is the root", spec)
+	}
+	return entry{name: dst, mode: 0o777, link: target}, nil
+}
+
 // withParents adds every parent directory and sorts the entries by name.
 func withParents(files []entry) []entry {
 	seen := map[string]bool{}
@@ -230,6 +263,8 @@ func tarball(entries []entry) ([]byte, error) {
 		h := &tar.Header{Name: e.name, Mode: e.mode, ModTime: epoch, Format: tar.FormatUSTAR}
 		if strings.HasSuffix(e.name, "/") {
 			h.Typeflag = tar.TypeDir
+		} else if e.link != "" {
+			h.Typeflag, h.Linkname = tar.TypeSymlink, e.link
 		} else {
 			h.Typeflag, h.Size = tar.TypeReg, int64(len(e.data))
 		}

@@ -69,8 +69,8 @@ describe('charts', () => {
     const bindings = objects
       .filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding')
       .map((o) => o.spec.policyName);
-    expect(policies).toEqual([...defaultRules, janitor]);
-    expect(bindings).toEqual([...defaultRules, janitor]);
+    expect(policies).toEqual([...defaultRules, janitor, `${janitor}-marks`]);
+    expect(bindings).toEqual([...defaultRules, janitor, `${janitor}-marks`]);
     expect(
       objects.slice(4 + 2 * defaultRules.length).map((o) => `${o.kind}/${o.metadata.name}`),
     ).toEqual([
@@ -80,8 +80,11 @@ describe('charts', () => {
       'ClusterRoleBinding/eval-sandbox:sandbox-janitor',
       'ConfigMap/sandbox-janitor',
       'CronJob/sandbox-janitor',
+      'NetworkPolicy/sandbox-janitor',
       `ValidatingAdmissionPolicy/${janitor}`,
       `ValidatingAdmissionPolicyBinding/${janitor}`,
+      `ValidatingAdmissionPolicy/${janitor}-marks`,
+      `ValidatingAdmissionPolicyBinding/${janitor}-marks`,
     ]);
   });
 

@@ -94,7 +94,11 @@ describe('the three render paths', () => {
       EVAL_SANDBOX_EVALUATIONS: specs,
     });
     expect(app.status).toBe(1);
-    expect(app.out).toMatch(/bad-specs\/e\.yaml:43:1: apiVersion: required field is missing/);
+    // The appended document starts on the line after the example's last and the `---`.
+    const line =
+      fs.readFileSync(path.join(ROOT, 'evaluations', 'example.yaml'), 'utf8').split('\n').length +
+      1;
+    expect(app.out).toContain(`bad-specs/e.yaml:${line}:1: apiVersion: required field is missing`);
     expect(app.out).toContain(`synthesis failed; ${out}/ was left as it was`);
     expect(tree(out)).toEqual({ 'previous.k8s.yaml': 'previous\n' });
 

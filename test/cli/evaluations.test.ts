@@ -444,6 +444,13 @@ spec:
         /ports is empty for '10.20.0.0\/16'; list the destination ports/,
       ],
       [
+        'a TTL shorter than the janitor needs',
+        'ttlAfterFinished: 15m',
+        'ttlAfterFinished: 5m',
+        '19:21: spec.ttlAfterFinished:',
+        /ttlAfterFinished must be whole seconds from 900 \(15 minutes\) up; got 300: the sandbox janitor/,
+      ],
+      [
         'a reserved label',
         'team: agents',
         'eval-sandbox.io/task: x',

@@ -44,7 +44,8 @@ describe('eval-sandbox policy check', () => {
     const r = check('dist');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^\d+ objects in 2 files: (\d+) admitted, 0 rejected\n$/);
+    // The two charts, and evaluations/ rendered: two sandboxes and their kustomization.yaml.
+    expect(r.stdout).toMatch(/^\d+ objects in 5 files: (\d+) admitted, 0 rejected\n$/);
   });
 
   test('GIVEN the attack catalogue THEN every object is rejected, exit 1', () => {

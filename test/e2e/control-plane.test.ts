@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { ADMISSION_REFUSAL } from '../../cli/run';
 import { janitorScript } from '../../constructs/k8s/janitor-script';
 import { ControlPlane } from '../../cli/local/control-plane';
 import { collectionPath, KubeClient, KubeObject } from '../../cli/local/kube-client';
@@ -830,6 +831,54 @@ describe('the sandbox janitor, on the real API server', () => {
       const res = await patch(SANDBOX, bad);
       expect([JSON.stringify(bad), res.status]).toEqual([JSON.stringify(bad), 403]);
     }
+  });
+
+  // The policy matches on the user name alone, so system:masters (which RBAC never stops) stands
+  // for every other identity.
+  test('nobody but the janitor may set, change or remove the failure record, not even system:masters', async () => {
+    const marks =
+      /only the janitor may set or remove them on a sandbox namespace \[eval-sandbox-sandbox-janitor-marks\]/;
+    const patchAs = (
+      client: ReturnType<typeof plane.client>,
+      metadata: KubeObject,
+      dryRun = true,
+    ) =>
+      client.request(
+        'PATCH',
+        `/api/v1/namespaces/${SANDBOX}${dryRun ? '?dryRun=All' : ''}`,
+        JSON.stringify({ metadata }),
+        'application/merge-patch+json',
+      );
+    const mark = {
+      labels: { 'eval-sandbox.io/outcome': 'failed' },
+      annotations: { 'eval-sandbox.io/failed-at': '2026-06-01T12:00:00Z' },
+    };
+    const res = await until403(() => patchAs(admin, mark));
+    expect([res.status, res.body.message]).toEqual([403, expect.stringMatching(marks)]);
+    // The wording `eval-sandbox run` relies on to tell an admission refusal from an RBAC one.
+    expect(res.body.message).toMatch(ADMISSION_REFUSAL);
+    // The janitor marks it for real; then nobody else may take the mark off or move its time.
+    expect((await patchAs(janitor(), mark, false)).status).toBe(200);
+    for (const bad of [
+      { labels: { 'eval-sandbox.io/outcome': null } },
+      { annotations: { 'eval-sandbox.io/failed-at': null } },
+      { annotations: { 'eval-sandbox.io/failed-at': '2000-01-01T00:00:00Z' } },
+    ]) {
+      const refused = await patchAs(admin, bad);
+      expect([JSON.stringify(bad), refused.status]).toEqual([JSON.stringify(bad), 403]);
+    }
+    // Through the status subresource as well.
+    const current = (await admin.request('GET', `/api/v1/namespaces/${SANDBOX}`)).body;
+    delete current.metadata.labels['eval-sandbox.io/outcome'];
+    const viaStatus = await admin.request(
+      'PUT',
+      `/api/v1/namespaces/${SANDBOX}/status?dryRun=All`,
+      JSON.stringify(current),
+      'application/json',
+    );
+    expect([viaStatus.status, viaStatus.body.message]).toEqual([403, expect.stringMatching(marks)]);
+    // Other labels stay the platform's to change: the policy guards the record, nothing else.
+    expect((await patchAs(admin, { labels: { team: 'b' } })).status).toBe(200);
   });
 
   // Runs last: with its clock two hours ahead it also deletes the other tests' sandboxes that

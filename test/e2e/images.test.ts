@@ -14,7 +14,12 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import {
+  JANITOR_IMAGE_DIGEST,
+  JANITOR_IMAGE_REPOSITORY,
+} from '../../constructs/shared/janitor-image';
 import { PROBE_IMAGE_DIGEST, PROBE_IMAGE_REPOSITORY } from '../../constructs/shared/probe-image';
+import { janitorScript } from '../../constructs/k8s/janitor-script';
 import { ROOT, nodeTools } from '../support/tools';
 
 jest.setTimeout(120_000);
@@ -25,6 +30,8 @@ interface Built {
   pauseArchive: string;
   pauseRef: string;
   probeBinary: string;
+  janitorArchive: string;
+  janitorRef: string;
   stdout: string;
 }
 
@@ -63,12 +70,15 @@ function buildImages(env: NodeJS.ProcessEnv = {}): Built {
   };
   const [probeArchive, probeRef] = line('probe-image');
   const [pauseArchive, pauseRef] = line('pause-image');
+  const [janitorArchive, janitorRef] = line('janitor-image');
   return {
     probeArchive,
     probeRef,
     pauseArchive,
     pauseRef,
     probeBinary: line('probe-binary')[0],
+    janitorArchive,
+    janitorRef,
     stdout: r.stdout,
   };
 }
@@ -80,6 +90,8 @@ interface TarEntry {
   gid: number;
   mtime: number;
   type: string;
+  /** The target of a symbolic link. */
+  link: string;
   data: Buffer;
 }
 
@@ -102,6 +114,7 @@ function readTar(buf: Buffer): TarEntry[] {
       gid: oct(off + 116, 8),
       mtime: oct(off + 136, 12),
       type: str(off + 156, 1),
+      link: str(off + 157, 100),
       data: buf.subarray(off + 512, off + 512 + size),
     });
     off += 512 + Math.ceil(size / 512) * 512;
@@ -165,14 +178,21 @@ describe('reproducible images', () => {
         });
         expect(fresh.probeArchive.startsWith(dir)).toBe(true);
         expect(fresh.probeRef).toBe(built.probeRef);
-        for (const k of ['probeArchive', 'pauseArchive', 'probeBinary'] as const) {
+        expect(fresh.janitorRef).toBe(built.janitorRef);
+        for (const k of [
+          'probeArchive',
+          'pauseArchive',
+          'probeBinary',
+          'janitorArchive',
+        ] as const) {
           expect(sha256(fs.readFileSync(fresh[k]))).toBe(sha256(fs.readFileSync(built[k])));
         }
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     },
-    5 * 60_000,
+    // kubectl, compiled from an empty Go build cache, takes most of it.
+    20 * 60_000,
   );
 
   test('THEN the probe digest is the one constructs/shared/probe-image.ts declares', () => {
@@ -182,6 +202,16 @@ describe('reproducible images', () => {
       digest === PROBE_IMAGE_DIGEST
         ? 'matches'
         : `the probe image now builds as ${digest}: set PROBE_IMAGE_DIGEST in constructs/shared/probe-image.ts to '${digest}', then run npm run synth and commit dist/`;
+    expect(verdict).toBe('matches');
+  });
+
+  test('THEN the janitor digest is the one constructs/shared/janitor-image.ts declares', () => {
+    expect(built.janitorRef.startsWith(`${JANITOR_IMAGE_REPOSITORY}@sha256:`)).toBe(true);
+    const digest = built.janitorRef.split('@')[1];
+    const verdict =
+      digest === JANITOR_IMAGE_DIGEST
+        ? 'matches'
+        : `the janitor image now builds as ${digest}: set JANITOR_IMAGE_DIGEST in constructs/shared/janitor-image.ts to '${digest}', then run npm run synth and commit dist/`;
     expect(verdict).toBe('matches');
   });
 });
@@ -234,6 +264,101 @@ describe('OCI archives', () => {
       Entrypoint: ['/pause'],
     });
     expect(img.layer.map((e) => e.name)).toEqual(['pause']);
+  });
+});
+
+describe('the janitor image', () => {
+  let img: Image;
+  let rootfs: string;
+
+  beforeAll(() => {
+    img = readImage(built.janitorArchive);
+    // Its layer as a folder, symbolic links included, to run what is in it.
+    rootfs = tmp('janitor-rootfs');
+    for (const e of img.layer) {
+      const p = path.join(rootfs, e.name);
+      if (e.type === '5') fs.mkdirSync(p, { recursive: true, mode: e.mode });
+      else if (e.type === '2') fs.symlinkSync(e.link, p);
+      else fs.writeFileSync(p, e.data, { mode: e.mode });
+    }
+  });
+
+  const file = (name: string) => {
+    const e = img.layer.find((x) => x.name === name);
+    if (!e) throw new Error(`the janitor image has no ${name}`);
+    return e.data;
+  };
+  const run = (cmd: string, args: string[]) =>
+    spawnSync(path.join(rootfs, 'bin', cmd), args, {
+      encoding: 'utf8',
+      env: { PATH: path.join(rootfs, 'bin'), HOME: rootfs },
+    });
+
+  test('GIVEN its archive THEN it is busybox, the applets janitor.sh runs and kubectl, as 65532', () => {
+    expect(built.janitorRef).toBe(`${JANITOR_IMAGE_REPOSITORY}@${img.index.manifests[0].digest}`);
+    expect(img.index.manifests[0].annotations['io.containerd.image.name']).toBe(
+      `${JANITOR_IMAGE_REPOSITORY}:v1`,
+    );
+    expect(img.config.config).toEqual({
+      User: '65532:65532',
+      Env: ['PATH=/bin'],
+      Entrypoint: ['/bin/kubectl'],
+    });
+    expect(img.layer.map((e) => [e.name, e.type, e.mode.toString(8), e.link])).toEqual([
+      ['bin/', '5', '755', ''],
+      ['bin/busybox', '0', '555', ''],
+      ['bin/cat', '2', '777', 'busybox'],
+      ['bin/date', '2', '777', 'busybox'],
+      ['bin/kubectl', '0', '555', ''],
+      ['bin/mktemp', '2', '777', 'busybox'],
+      ['bin/rm', '2', '777', 'busybox'],
+      ['bin/sh', '2', '777', 'busybox'],
+      ['bin/tr', '2', '777', 'busybox'],
+    ]);
+    for (const e of img.layer) expect([e.name, e.mtime, e.uid, e.gid]).toEqual([e.name, 0, 0, 0]);
+  });
+
+  test("GIVEN every program janitor.sh calls THEN the image has it (read from the script's own text)", () => {
+    const script = janitorScript();
+    for (const cmd of ['date', 'tr', 'mktemp', 'rm', 'kubectl'])
+      expect([cmd, new RegExp(`(^|[ ($'])${cmd} `, 'm').test(script)]).toEqual([cmd, true]);
+    const have = img.layer.map((e) => e.name.replace(/^bin\//, ''));
+    for (const cmd of ['sh', 'date', 'tr', 'mktemp', 'rm', 'kubectl']) expect(have).toContain(cmd);
+  });
+
+  test("GIVEN busybox THEN it is Debian's busybox-static build, static, and its applets answer as janitor.sh uses them", () => {
+    expect(run('busybox', []).stdout).toMatch(
+      /^BusyBox v1\.35\.0 \(Debian 1:1\.35\.0-4\+deb12u1\+b1\) multi-call binary\./,
+    );
+    const elf = file('bin/busybox');
+    // No PT_INTERP: a static binary (nothing else in the image could load it).
+    expect(elf.includes(Buffer.from('/lib64/ld-linux'))).toBe(false);
+    const r = run('sh', [
+      '-c',
+      'set -eu; date -u -d @86400 +%Y-%m-%dT%H:%M:%SZ; printf %s 2026-06-01T12:00:00Z | tr -d -- -:TZ; echo; d=$(mktemp -d); cat /dev/null > "$d/x"; rm -rf "$d"; [ ! -e "$d" ] && echo removed',
+    ]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toBe('1970-01-02T00:00:00Z\n20260601120000\nremoved\n');
+  });
+
+  test('GIVEN kubectl THEN it is v1.35.4, static, built without the build machine in it', () => {
+    const r = run('kubectl', ['version', '--client', '-o', 'json']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).clientVersion).toMatchObject({
+      gitVersion: 'v1.35.4',
+      gitTreeState: 'clean',
+      buildDate: '1970-01-01T00:00:00Z',
+      goVersion: 'go1.26.8',
+      platform: 'linux/amd64',
+    });
+    const kubectl = file('bin/kubectl');
+    expect(kubectl.includes(Buffer.from('/lib64/ld-linux'))).toBe(false);
+    // -trimpath: neither the module cache nor the toolchain's folder of this machine is in it.
+    const go = (v: string) => spawnSync('go', ['env', v], { encoding: 'utf8' }).stdout.trim();
+    for (const dir of [go('GOMODCACHE'), go('GOROOT')]) {
+      expect(dir).not.toBe('');
+      expect([dir, kubectl.includes(Buffer.from(`${dir}/`))]).toEqual([dir, false]);
+    }
   });
 });
 

@@ -57,9 +57,9 @@ describe('eval-sandbox local up | status | down', () => {
       expect(up.status).toBe(0);
       const kubeconfigPath = path.join(stateDir, 'kubeconfig');
       expect(up.stdout).toContain(`kubeconfig (platform identity): ${kubeconfigPath}`);
-      // The pack's policies and the janitor's own (all the platform chart's).
+      // The pack's policies and the janitor's two (its confinement and its failure record).
       const policies = platformPolicies();
-      expect(policies).toBe(buildPolicyPack().length + 1);
+      expect(policies).toBe(buildPolicyPack().length + 2);
       expect(up.stdout).toContain(
         'applied the platform: RuntimeClass gvisor, PriorityClass eval-sandbox-sandbox, the runner and auditor roles, ' +
           `${policies} admission policies`,

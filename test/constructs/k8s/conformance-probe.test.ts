@@ -248,13 +248,13 @@ describe('SandboxConformanceProbe', () => {
       const { job, container } = build({
         jobName: 'probe-2',
         activeDeadline: Duration.minutes(2),
-        ttlAfterFinished: Duration.minutes(10),
+        ttlAfterFinished: Duration.minutes(20),
         ephemeralStorage: Size.gibibytes(2),
         scratchSize: Size.mebibytes(32),
       });
       expect(job.metadata.name).toBe('probe-2');
       expect(job.spec.activeDeadlineSeconds).toBe(120);
-      expect(job.spec.ttlSecondsAfterFinished).toBe(600);
+      expect(job.spec.ttlSecondsAfterFinished).toBe(1200);
       expect(container.resources.limits['ephemeral-storage']).toBe('2Gi');
     });
   });

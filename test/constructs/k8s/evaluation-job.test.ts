@@ -1,5 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu, ServiceAccount } from 'cdk8s-plus-28';
+import { DEFAULT_JANITOR_OPTIONS } from '../../../constructs/k8s/janitor-logic';
 import { EvaluationJob, EvaluationJobProps } from '../../../constructs/k8s/evaluation-job';
 import { EVALUATION_ID_LABEL, MODEL_LABEL, TASK_LABEL } from '../../../constructs/shared/labels';
 import {
@@ -106,13 +107,15 @@ describe('EvaluationJob', () => {
       expect(job.scratchOnDisk).toBe(false);
     });
 
-    test('deadline 1h, TTL 15 min, no retries', () => {
+    test('deadline 1h, TTL 8 days (a dead letter keeps its logs through the janitor’s retention), no retries', () => {
       const { obj, job } = build();
       expect(obj.spec.activeDeadlineSeconds).toBe(3600);
-      expect(obj.spec.ttlSecondsAfterFinished).toBe(900);
+      expect(obj.spec.ttlSecondsAfterFinished).toBe(8 * 24 * 3600);
       expect(obj.spec.backoffLimit).toBe(0);
       expect(job.activeDeadline.toSeconds()).toBe(3600);
-      expect(job.ttlAfterFinished.toSeconds()).toBe(900);
+      expect(job.ttlAfterFinished.toSeconds()).toBeGreaterThan(
+        DEFAULT_JANITOR_OPTIONS.deadLetterRetentionSeconds,
+      );
     });
 
     test('the image is pulled by digest, IfNotPresent, in a container named evaluation', () => {
@@ -164,7 +167,7 @@ describe('EvaluationJob', () => {
         scratchSize: Size.gibibytes(5),
         scratchPath: '/work',
         activeDeadline: Duration.hours(6),
-        ttlAfterFinished: Duration.minutes(1),
+        ttlAfterFinished: Duration.minutes(30),
         backoffLimit: 2,
         user: 1000,
         group: 2000,
@@ -189,7 +192,7 @@ describe('EvaluationJob', () => {
       expect(c.volumeMounts[0].mountPath).toBe('/work');
       expect(obj.spec).toMatchObject({
         activeDeadlineSeconds: 21600,
-        ttlSecondsAfterFinished: 60,
+        ttlSecondsAfterFinished: 1800,
         backoffLimit: 2,
       });
       expect(pod.securityContext).toMatchObject({
@@ -292,6 +295,12 @@ describe('EvaluationJob', () => {
         { activeDeadline: Duration.seconds(0) },
         /activeDeadline \(seconds\) must be a whole number from 1/,
       ],
+      [
+        'a TTL the janitor can miss',
+        { ttlAfterFinished: Duration.minutes(14) },
+        /ttlAfterFinished must be whole seconds from 900 \(15 minutes\) up; got 840: the sandbox janitor runs at least every 5 minutes/,
+      ],
+      ['no TTL at all', { ttlAfterFinished: Duration.seconds(0) }, /ttlAfterFinished must be/],
       [
         'too many retries',
         { backoffLimit: 1000 },

@@ -113,7 +113,9 @@ describe('PostureRecord', () => {
         requestsEqualLimits: true,
       });
       expect([r.deadlineSeconds, r.ttlSecondsAfterFinished, r.backoffLimit]).toEqual([
-        3600, 900, 0,
+        3600,
+        8 * 24 * 3600,
+        0,
       ]);
       expect(r.image).toEqual({ ref: IMAGE, digest: `sha256:${'f'.repeat(64)}` });
       expect(r.podSecurity).toEqual({

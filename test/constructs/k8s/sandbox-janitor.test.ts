@@ -1,8 +1,18 @@
 import { Duration } from 'cdk8s';
 import { SandboxJanitor } from '../../../constructs/k8s/sandbox-janitor';
 import { janitorScript } from '../../../constructs/k8s/janitor-script';
-import { POD_SECURITY_LABELS, SANDBOX_NAMESPACE_LABEL } from '../../../constructs/shared/labels';
-import { PLATFORM_NAMESPACE } from '../../../constructs/shared/platform';
+import { JANITOR_IMAGE } from '../../../constructs/shared/janitor-image';
+import {
+  POD_SECURITY_LABELS,
+  SANDBOX_FAILED_AT_ANNOTATION,
+  SANDBOX_NAMESPACE_LABEL,
+  SANDBOX_OUTCOME_LABEL,
+} from '../../../constructs/shared/labels';
+import {
+  JANITOR_MAX_INTERVAL_MINUTES,
+  MIN_TTL_AFTER_FINISHED_SECONDS,
+  PLATFORM_NAMESPACE,
+} from '../../../constructs/shared/platform';
 import {
   expectSchemaValid,
   expectValidationError,
@@ -34,10 +44,11 @@ function build(props: Partial<ConstructorParameters<typeof SandboxJanitor>[2]> =
 }
 
 describe('SandboxJanitor', () => {
-  test('GIVEN only an image THEN the defaults: every 10 minutes, 1 h grace, 7 days of dead letters, eval-sandbox-system', () => {
+  test('GIVEN only an image THEN the defaults: every 5 minutes, 1 h grace, 7 days of dead letters, eval-sandbox-system', () => {
     const { janitor, cron, env } = build();
-    expect(janitor.schedule).toBe('*/10 * * * *');
-    expect(cron.spec.schedule).toBe('*/10 * * * *');
+    expect(janitor.interval.toMinutes()).toBe(5);
+    expect(janitor.schedule).toBe('*/5 * * * *');
+    expect(cron.spec.schedule).toBe('*/5 * * * *');
     expect(janitor.gracePeriod.toSeconds()).toBe(3600);
     expect(janitor.deadLetterRetention.toSeconds()).toBe(7 * 24 * 3600);
     expect(env).toMatchObject({ GRACE_SECONDS: '3600', RETENTION_SECONDS: '604800' });
@@ -67,10 +78,26 @@ describe('SandboxJanitor', () => {
       successfulJobsHistoryLimit: 1,
       failedJobsHistoryLimit: 3,
     });
+    // A run ends before the next is due, so Forbid never skips one for a slow run.
     expect(cron.spec.jobTemplate.spec).toMatchObject({
-      activeDeadlineSeconds: 300,
+      activeDeadlineSeconds: 270,
       backoffLimit: 0,
     });
+  });
+
+  test('GIVEN no image THEN the project’s own janitor image, pinned by digest', () => {
+    const chart = newChart();
+    const janitor = new SandboxJanitor(chart, 'Janitor');
+    expect(janitor.image).toBe(JANITOR_IMAGE);
+    expect(JANITOR_IMAGE).toMatch(/@sha256:[0-9a-f]{64}$/);
+    const cron = only(synth(chart), 'CronJob');
+    expect(cron.spec.jobTemplate.spec.template.spec.containers[0].image).toBe(JANITOR_IMAGE);
+  });
+
+  test('GIVEN the longest interval THEN a failed Job outlives three janitor runs', () => {
+    const { janitor } = build({ interval: Duration.minutes(JANITOR_MAX_INTERVAL_MINUTES) });
+    expect(MIN_TTL_AFTER_FINISHED_SECONDS).toBeGreaterThanOrEqual(3 * janitor.interval.toSeconds());
+    expect(build({ interval: Duration.minutes(1) }).cron.spec.schedule).toBe('*/1 * * * *');
   });
 
   test('THEN the pod runs under the sandbox posture', () => {
@@ -125,8 +152,13 @@ describe('SandboxJanitor', () => {
 
   test('THEN an admission policy, bound with Deny, confines the janitor to sandbox namespaces', () => {
     const { objects, janitor } = build();
-    const vap = only(objects, 'ValidatingAdmissionPolicy');
-    const binding = only(objects, 'ValidatingAdmissionPolicyBinding');
+    const vap = objects.find(
+      (o) => o.kind === 'ValidatingAdmissionPolicy' && !o.metadata.name.endsWith('-marks'),
+    ) as K8sObject;
+    const binding = objects.find(
+      (o) =>
+        o.kind === 'ValidatingAdmissionPolicyBinding' && o.spec.policyName === vap.metadata.name,
+    ) as K8sObject;
     expect(binding.spec).toEqual({ policyName: vap.metadata.name, validationActions: ['Deny'] });
     expect(vap.spec.failurePolicy).toBe('Fail');
     expect(vap.spec.matchConstraints.resourceRules[0].operations).toEqual(['UPDATE', 'DELETE']);
@@ -134,19 +166,90 @@ describe('SandboxJanitor', () => {
     expect(vap.spec.validations[0].expression).toContain(`'${SANDBOX_NAMESPACE_LABEL}'`);
   });
 
+  test('THEN a second admission policy keeps the failure record to the janitor, on every path that can change it', () => {
+    const { objects, janitor } = build();
+    const vap = objects.find(
+      (o) => o.kind === 'ValidatingAdmissionPolicy' && o.metadata.name.endsWith('-marks'),
+    ) as K8sObject;
+    const binding = objects.find(
+      (o) =>
+        o.kind === 'ValidatingAdmissionPolicyBinding' && o.spec.policyName === vap.metadata.name,
+    ) as K8sObject;
+    expect(binding.spec.validationActions).toEqual(['Deny']);
+    expect(vap.spec.failurePolicy).toBe('Fail');
+    expect(vap.spec.matchConstraints.resourceRules).toEqual([
+      expect.objectContaining({
+        operations: ['UPDATE'],
+        resources: ['namespaces', 'namespaces/status', 'namespaces/finalize'],
+      }),
+    ]);
+    expect(vap.spec.matchConditions[1].expression).toContain(`!= '${janitor.username}'`);
+    expect(vap.spec.validations[0].expression).toContain(`'${SANDBOX_OUTCOME_LABEL}'`);
+    expect(vap.spec.validations[0].expression).toContain(`'${SANDBOX_FAILED_AT_ANNOTATION}'`);
+  });
+
+  test('THEN a NetworkPolicy allows its pods no ingress and only TCP 443 out, never to metadata or link-local addresses', () => {
+    const { objects, cron } = build();
+    const np = only(objects, 'NetworkPolicy');
+    expect(np.metadata.namespace).toBe(PLATFORM_NAMESPACE);
+    expect(np.spec.podSelector.matchLabels).toEqual(
+      cron.spec.jobTemplate.spec.template.metadata.labels,
+    );
+    expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(np.spec.ingress).toBeUndefined();
+    expect(np.spec.egress).toEqual([
+      {
+        to: [
+          {
+            ipBlock: {
+              cidr: '0.0.0.0/0',
+              // The link-local range, which holds every IPv4 metadata address.
+              except: ['169.254.0.0/16'],
+            },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 443 }],
+      },
+    ]);
+    expect(cron.spec.jobTemplate.spec.template.spec.containers[0].imagePullPolicy).toBe(
+      'IfNotPresent',
+    );
+  });
+
+  test('GIVEN the API server’s addresses THEN egress is narrowed to them', () => {
+    const np = only(
+      build({ apiServerEgress: { cidrs: ['10.100.0.1/32', '10.0.0.0/16'], ports: [443] } }).objects,
+      'NetworkPolicy',
+    );
+    expect(np.spec.egress[0].to).toEqual([
+      { ipBlock: { cidr: '10.100.0.1/32' } },
+      { ipBlock: { cidr: '10.0.0.0/16' } },
+    ]);
+  });
+
   test('GIVEN options THEN they reach the script environment', () => {
     const { env, cron } = build({
-      schedule: '0 * * * *',
+      interval: Duration.minutes(2),
       gracePeriod: Duration.minutes(30),
       deadLetterRetention: Duration.days(1),
     });
-    expect(cron.spec.schedule).toBe('0 * * * *');
+    expect(cron.spec.schedule).toBe('*/2 * * * *');
     expect(env).toMatchObject({ GRACE_SECONDS: '1800', RETENTION_SECONDS: '86400' });
   });
 
   test.each([
     ['a tag-only image', { image: 'bitnami/kubectl:latest' }, /pinned by digest/],
-    ['a bad schedule', { schedule: 'hourly' }, /five-field cron/],
+    [
+      'an interval over 5 minutes',
+      { interval: Duration.minutes(10) },
+      /interval must be whole minutes from 1 to 5; got 600/,
+    ],
+    [
+      'an interval of seconds',
+      { interval: Duration.seconds(90) },
+      /interval must be whole minutes/,
+    ],
+    ['an interval of zero', { interval: Duration.seconds(0) }, /interval must be whole minutes/],
     ['a grace period under a minute', { gracePeriod: Duration.seconds(5) }, /gracePeriod/],
     [
       'a retention under an hour',
@@ -154,6 +257,26 @@ describe('SandboxJanitor', () => {
       /deadLetterRetention/,
     ],
     ['a sandbox namespace', { namespace: 'sbx-janitor' }, /must not run in a sandbox/],
+    [
+      'an API server range with host bits',
+      { apiServerEgress: { cidrs: ['10.0.0.1/16'], ports: [443] } },
+      /apiServerEgress.cidrs\[0\] '10.0.0.1\/16' has host bits set; use the network address '10.0.0.0\/16'/,
+    ],
+    [
+      'the metadata address as the API server',
+      { apiServerEgress: { cidrs: ['169.254.169.254/32'], ports: [443] } },
+      /apiServerEgress.cidrs\[0\]/,
+    ],
+    [
+      'no port',
+      { apiServerEgress: { cidrs: ['10.0.0.0/16'], ports: [] } },
+      /apiServerEgress needs at least one CIDR and one port/,
+    ],
+    [
+      'port 0',
+      { apiServerEgress: { cidrs: ['10.0.0.0/16'], ports: [0] } },
+      /apiServerEgress.ports\[0\] must be a whole number from 1 to 65535/,
+    ],
   ])('GIVEN %s THEN a validation error', (_name, props, message) => {
     expectValidationError(() => build(props), message);
   });
