@@ -24,6 +24,7 @@ import {
 import { EgressProtocol, EgressRule } from '../constructs/k8s/egress-policy';
 import { EvaluationSandbox, EvaluationSandboxProps } from '../constructs/k8s/evaluation-sandbox';
 import { ValidationError } from '../constructs/shared/errors';
+import type { EvaluationSpec } from './evaluation-spec.generated';
 
 export { InputError };
 
@@ -50,35 +51,8 @@ export function formatProblem(p: Problem): string {
   return `${p.file}:${p.line}:${p.col}: ${p.field}: ${p.message}`;
 }
 
-/** A document that follows the schema (the shape the schema guarantees). */
-export interface EvaluationSpec {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly metadata: { readonly name: string; readonly labels?: Record<string, string> };
-  readonly spec: {
-    readonly image: string;
-    readonly command?: string[];
-    readonly args?: string[];
-    readonly env?: Record<string, string>;
-    readonly resources: {
-      readonly cpu: string | number;
-      readonly memory: string;
-      readonly ephemeralStorage: string;
-      readonly scratch?: string;
-    };
-    readonly timeout: string;
-    readonly retries?: number;
-    readonly ttlAfterFinished?: string;
-    readonly egress?: {
-      readonly allow?: {
-        readonly cidr: string;
-        readonly ports?: number[];
-        readonly protocol?: 'TCP' | 'UDP';
-        readonly allowAllPorts?: boolean;
-      }[];
-    };
-  };
-}
+/** A document that follows the schema: the type generated from it (`npm run generate`). */
+export type { EvaluationSpec };
 
 /** A valid evaluation and its synthesized manifests. */
 export interface Evaluation {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -582,6 +583,19 @@ spec:
       if (typeof n.additionalProperties === 'object')
         walk(n.additionalProperties, `${at}{}`, visit);
     }
+
+    test('is the source of the code’s type: cli/evaluation-spec.generated.ts is what it generates today', () => {
+      // In a child process: Prettier loads its plugins with dynamic imports, which jest's VM lacks.
+      const generated = execFileSync(
+        path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+        [path.join(ROOT, 'schemas', 'generate.ts'), '--stdout'],
+        { cwd: ROOT, encoding: 'utf8' },
+      );
+      expect(generated).toContain('export interface EvaluationSpec {');
+      expect(fs.readFileSync(path.join(ROOT, 'cli', 'evaluation-spec.generated.ts'), 'utf8')).toBe(
+        generated,
+      );
+    });
 
     test('is the file the package ships', () => {
       expect(evaluationSchemaFile()).toBe(path.join(ROOT, 'schemas', 'evaluation.v1alpha1.json'));
