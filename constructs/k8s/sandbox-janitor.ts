@@ -359,64 +359,86 @@ export class SandboxJanitor extends Construct {
       `${of('oldObject')}.all(k, k == '${except}' || k in ${of('object')})`;
     const name = `eval-sandbox-${JANITOR_NAME}`;
     const rule = `[${name}]`;
-    this.admissionPolicy = new ApiObject(this, 'AdmissionPolicy', {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicy',
-      metadata: { name, labels: standardLabels('admission-policy') },
-      spec: {
-        failurePolicy: 'Fail',
-        matchConstraints: {
-          resourceRules: [
-            {
-              apiGroups: [''],
-              apiVersions: ['*'],
-              operations: ['UPDATE', 'DELETE'],
-              resources: ['namespaces', 'namespaces/status', 'namespaces/finalize'],
-            },
-          ],
+    [this.admissionPolicy, this.admissionPolicyBinding] = this.namespacePolicy(
+      'AdmissionPolicy',
+      name,
+      ['UPDATE', 'DELETE'],
+      [
+        {
+          name: 'is-the-janitor',
+          expression: `has(request.userInfo.username) && request.userInfo.username == '${this.username}'`,
         },
-        matchConditions: [
-          {
-            name: 'is-the-janitor',
-            expression: `has(request.userInfo.username) && request.userInfo.username == '${this.username}'`,
-          },
-        ],
-        validations: [
-          {
-            expression:
-              `has(${OLD}.labels) && '${SANDBOX_NAMESPACE_LABEL}' in ${OLD}.labels && ` +
-              `${OLD}.labels['${SANDBOX_NAMESPACE_LABEL}'] == '${SANDBOX_NAMESPACE_LABEL_VALUE}' && ` +
-              `${OLD}.name.startsWith('${SANDBOX_NAMESPACE_PREFIX}')`,
-            messageExpression: `'metadata.labels[${SANDBOX_NAMESPACE_LABEL}]: the janitor may only ' + (request.operation == 'DELETE' ? 'delete' : 'change') + ' sandbox namespaces, not ' + oldObject.metadata.name + ' ${rule}'`,
-            reason: 'Forbidden',
-          },
-          {
-            expression:
-              `request.operation == 'DELETE' || ((!has(request.subResource) || request.subResource == '') && ` +
-              `${onlyChanges(labelsOf, SANDBOX_OUTCOME_LABEL)} && ` +
-              `(!('${SANDBOX_OUTCOME_LABEL}' in ${labelsOf('object')}) || ${labelsOf('object')}['${SANDBOX_OUTCOME_LABEL}'] == '${SANDBOX_OUTCOME_FAILED}') && ` +
-              `${onlyChanges(annotationsOf, SANDBOX_FAILED_AT_ANNOTATION)})`,
-            messageExpression: `'metadata: the janitor may only set ${SANDBOX_OUTCOME_LABEL}=${SANDBOX_OUTCOME_FAILED} and ${SANDBOX_FAILED_AT_ANNOTATION} on a sandbox namespace ${rule}'`,
-            reason: 'Forbidden',
-          },
-        ],
-      },
-    });
-    this.admissionPolicyBinding = new ApiObject(this, 'AdmissionPolicyBinding', {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name, labels: standardLabels('admission-policy') },
-      spec: { policyName: name, validationActions: ['Deny'] },
-    });
+      ],
+      [
+        {
+          expression:
+            `has(${OLD}.labels) && '${SANDBOX_NAMESPACE_LABEL}' in ${OLD}.labels && ` +
+            `${OLD}.labels['${SANDBOX_NAMESPACE_LABEL}'] == '${SANDBOX_NAMESPACE_LABEL_VALUE}' && ` +
+            `${OLD}.name.startsWith('${SANDBOX_NAMESPACE_PREFIX}')`,
+          messageExpression: `'metadata.labels[${SANDBOX_NAMESPACE_LABEL}]: the janitor may only ' + (request.operation == 'DELETE' ? 'delete' : 'change') + ' sandbox namespaces, not ' + oldObject.metadata.name + ' ${rule}'`,
+          reason: 'Forbidden',
+        },
+        {
+          expression:
+            `request.operation == 'DELETE' || ((!has(request.subResource) || request.subResource == '') && ` +
+            `${onlyChanges(labelsOf, SANDBOX_OUTCOME_LABEL)} && ` +
+            `(!('${SANDBOX_OUTCOME_LABEL}' in ${labelsOf('object')}) || ${labelsOf('object')}['${SANDBOX_OUTCOME_LABEL}'] == '${SANDBOX_OUTCOME_FAILED}') && ` +
+            `${onlyChanges(annotationsOf, SANDBOX_FAILED_AT_ANNOTATION)})`,
+          messageExpression: `'metadata: the janitor may only set ${SANDBOX_OUTCOME_LABEL}=${SANDBOX_OUTCOME_FAILED} and ${SANDBOX_FAILED_AT_ANNOTATION} on a sandbox namespace ${rule}'`,
+          reason: 'Forbidden',
+        },
+      ],
+    );
 
     const marks = `${name}-marks`;
     const same = (of: (o: string) => string, key: string) =>
       `((('${key}' in ${of('oldObject')}) == ('${key}' in ${of('object')})) && ` +
       `(!('${key}' in ${of('oldObject')}) || ${of('oldObject')}['${key}'] == ${of('object')}['${key}']))`;
-    this.marksPolicy = new ApiObject(this, 'MarksPolicy', {
+    [this.marksPolicy, this.marksPolicyBinding] = this.namespacePolicy(
+      'MarksPolicy',
+      marks,
+      ['UPDATE'],
+      [
+        {
+          name: 'was-a-sandbox',
+          expression:
+            `has(${OLD}.labels) && '${SANDBOX_NAMESPACE_LABEL}' in ${OLD}.labels && ` +
+            `${OLD}.labels['${SANDBOX_NAMESPACE_LABEL}'] == '${SANDBOX_NAMESPACE_LABEL_VALUE}'`,
+        },
+        {
+          name: 'is-not-the-janitor',
+          expression: `!has(request.userInfo.username) || request.userInfo.username != '${this.username}'`,
+        },
+      ],
+      [
+        {
+          expression: `${same(labelsOf, SANDBOX_OUTCOME_LABEL)} && ${same(annotationsOf, SANDBOX_FAILED_AT_ANNOTATION)}`,
+          messageExpression:
+            `'metadata: ${SANDBOX_OUTCOME_LABEL} and ${SANDBOX_FAILED_AT_ANNOTATION} are the janitor\\'s record of a ` +
+            `failed run; only the janitor may set or remove them on a sandbox namespace [${marks}]'`,
+          reason: 'Forbidden',
+        },
+      ],
+    );
+  }
+
+  /**
+   * A ValidatingAdmissionPolicy on namespaces and their status and finalize subresources
+   * (`failurePolicy: Fail`), and its binding with `Deny`. `id` is the policy's construct id; the
+   * binding's is `<id>Binding`.
+   */
+  private namespacePolicy(
+    id: string,
+    name: string,
+    operations: string[],
+    matchConditions: { name: string; expression: string }[],
+    validations: { expression: string; messageExpression: string; reason: string }[],
+  ): [ApiObject, ApiObject] {
+    const labels = standardLabels('admission-policy');
+    const policy = new ApiObject(this, id, {
       apiVersion: 'admissionregistration.k8s.io/v1',
       kind: 'ValidatingAdmissionPolicy',
-      metadata: { name: marks, labels: standardLabels('admission-policy') },
+      metadata: { name, labels },
       spec: {
         failurePolicy: 'Fail',
         matchConstraints: {
@@ -424,39 +446,21 @@ export class SandboxJanitor extends Construct {
             {
               apiGroups: [''],
               apiVersions: ['*'],
-              operations: ['UPDATE'],
+              operations,
               resources: ['namespaces', 'namespaces/status', 'namespaces/finalize'],
             },
           ],
         },
-        matchConditions: [
-          {
-            name: 'was-a-sandbox',
-            expression:
-              `has(${OLD}.labels) && '${SANDBOX_NAMESPACE_LABEL}' in ${OLD}.labels && ` +
-              `${OLD}.labels['${SANDBOX_NAMESPACE_LABEL}'] == '${SANDBOX_NAMESPACE_LABEL_VALUE}'`,
-          },
-          {
-            name: 'is-not-the-janitor',
-            expression: `!has(request.userInfo.username) || request.userInfo.username != '${this.username}'`,
-          },
-        ],
-        validations: [
-          {
-            expression: `${same(labelsOf, SANDBOX_OUTCOME_LABEL)} && ${same(annotationsOf, SANDBOX_FAILED_AT_ANNOTATION)}`,
-            messageExpression:
-              `'metadata: ${SANDBOX_OUTCOME_LABEL} and ${SANDBOX_FAILED_AT_ANNOTATION} are the janitor\\'s record of a ` +
-              `failed run; only the janitor may set or remove them on a sandbox namespace [${marks}]'`,
-            reason: 'Forbidden',
-          },
-        ],
+        matchConditions,
+        validations,
       },
     });
-    this.marksPolicyBinding = new ApiObject(this, 'MarksPolicyBinding', {
+    const binding = new ApiObject(this, `${id}Binding`, {
       apiVersion: 'admissionregistration.k8s.io/v1',
       kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name: marks, labels: standardLabels('admission-policy') },
-      spec: { policyName: marks, validationActions: ['Deny'] },
+      metadata: { name, labels },
+      spec: { policyName: name, validationActions: ['Deny'] },
     });
+    return [policy, binding];
   }
 }

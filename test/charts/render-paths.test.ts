@@ -7,24 +7,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileTree } from '../support/files';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CDK8S = path.join(ROOT, 'node_modules', '.bin', 'cdk8s');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-
-/** Every file under `dir` with its bytes, keyed by relative path. */
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const visit = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) visit(full);
-      else out[path.relative(dir, full)] = fs.readFileSync(full, 'utf8');
-    }
-  };
-  visit(dir);
-  return out;
-}
 
 function run(command: string, args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(command, args, {
@@ -67,16 +54,16 @@ describe('the three render paths', () => {
     ]);
     expect(cli).toEqual({ status: 0, out: expect.stringContaining('rendered 2 evaluations') });
 
-    const rendered = tree(viaCli);
+    const rendered = fileTree(viaCli);
     expect(Object.keys(rendered).sort()).toEqual([
       'ctf-0001/sandbox.k8s.yaml',
       'kustomization.yaml',
       'swe-0001/sandbox.k8s.yaml',
     ]);
-    expect(tree(path.join(viaApp, 'evaluations'))).toEqual(rendered);
-    expect(tree(viaCdk8s)).toEqual(tree(viaApp));
+    expect(fileTree(path.join(viaApp, 'evaluations'))).toEqual(rendered);
+    expect(fileTree(viaCdk8s)).toEqual(fileTree(viaApp));
     // The committed dist/ is the same output (check-synth-drift keeps it so).
-    expect(tree(path.join(ROOT, 'dist'))).toEqual(tree(viaApp));
+    expect(fileTree(path.join(ROOT, 'dist'))).toEqual(fileTree(viaApp));
   });
 
   test('GIVEN an invalid spec WHEN the app synthesizes THEN it names the problem and leaves the output as it was', () => {
@@ -87,7 +74,7 @@ describe('the three render paths', () => {
     const out = path.join(work, 'kept');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'previous.k8s.yaml'), 'previous\n');
-    const before = tree(path.join(ROOT, 'dist'));
+    const before = fileTree(path.join(ROOT, 'dist'));
 
     const app = run(TSX, ['charts/main.ts'], {
       CDK8S_OUTDIR: out,
@@ -100,7 +87,7 @@ describe('the three render paths', () => {
       1;
     expect(app.out).toContain(`bad-specs/e.yaml:${line}:1: apiVersion: required field is missing`);
     expect(app.out).toContain(`synthesis failed; ${out}/ was left as it was`);
-    expect(tree(out)).toEqual({ 'previous.k8s.yaml': 'previous\n' });
+    expect(fileTree(out)).toEqual({ 'previous.k8s.yaml': 'previous\n' });
 
     // The cdk8s CLI fails too, and never touches the committed dist/ (its output is cdk8s.out/).
     const cdk8s = run(CDK8S, ['synth', '--output', path.join(work, 'cdk8s-bad')], {
@@ -108,6 +95,6 @@ describe('the three render paths', () => {
     });
     expect(cdk8s.status).not.toBe(0);
     expect(cdk8s.out).toMatch(/apiVersion: required field is missing/);
-    expect(tree(path.join(ROOT, 'dist'))).toEqual(before);
+    expect(fileTree(path.join(ROOT, 'dist'))).toEqual(before);
   });
 });

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { fileTree } from '../support/files';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'eval-sandbox.js');
@@ -29,20 +30,6 @@ spec:
   resources: {cpu: "1", memory: 2Gi, ephemeralStorage: 4Gi}
   timeout: 1h
 ${extra}`;
-}
-
-/** Every file under `dir` with its bytes, keyed by relative path. */
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const visit = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) visit(full);
-      else out[path.relative(dir, full)] = fs.readFileSync(full, 'utf8');
-    }
-  };
-  visit(dir);
-  return out;
 }
 
 let work: string;
@@ -120,7 +107,7 @@ describe('eval-sandbox render', () => {
     const out = path.join(work, 'out');
     const r = run('render', EXAMPLES, '--out', out);
     expect([r.status, r.stdout.trim()]).toEqual([0, `rendered 2 evaluations into ${out}`]);
-    expect(Object.keys(tree(out)).sort()).toEqual([
+    expect(Object.keys(fileTree(out)).sort()).toEqual([
       'ctf-0001/sandbox.k8s.yaml',
       'kustomization.yaml',
       'swe-0001/sandbox.k8s.yaml',
@@ -148,24 +135,24 @@ describe('eval-sandbox render', () => {
     const two = path.join(work, 'two');
     expect(run('render', EXAMPLES, '--out', one).status).toBe(0);
     expect(run('render', EXAMPLES, '--out', two).status).toBe(0);
-    const first = tree(one);
-    expect(tree(two)).toEqual(first);
+    const first = fileTree(one);
+    expect(fileTree(two)).toEqual(first);
     expect(run('render', EXAMPLES, '--out', one).status).toBe(0);
-    expect(tree(one)).toEqual(first);
+    expect(fileTree(one)).toEqual(first);
   });
 
   test('GIVEN one invalid spec WHEN rendered THEN exit 1 and nothing changes', () => {
     const out = path.join(work, 'out');
     write('specs/a.yaml', spec('one'));
     expect(run('render', path.join(work, 'specs'), '--out', out).status).toBe(0);
-    const before = tree(out);
+    const before = fileTree(out);
     write('specs/b.yaml', spec('two').replace('memory: 2Gi', 'memory: 2GB'));
     write('specs/c.yaml', spec('three'));
     const r = run('render', path.join(work, 'specs'), '--out', out);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/b\.yaml:7:33: spec\.resources\.memory: '2GB' is not valid/);
     expect(r.stderr).toMatch(/1 problem; nothing written to /);
-    expect(tree(out)).toEqual(before);
+    expect(fileTree(out)).toEqual(before);
     expect(fs.readdirSync(work).sort()).toEqual(['out', 'specs']);
   });
 
@@ -177,7 +164,10 @@ describe('eval-sandbox render', () => {
     expect(fs.existsSync(path.join(out, 'two'))).toBe(true);
     fs.rmSync(b);
     expect(run('render', path.join(work, 'specs'), '--out', out).status).toBe(0);
-    expect(Object.keys(tree(out)).sort()).toEqual(['kustomization.yaml', 'one/sandbox.k8s.yaml']);
+    expect(Object.keys(fileTree(out)).sort()).toEqual([
+      'kustomization.yaml',
+      'one/sandbox.k8s.yaml',
+    ]);
     expect(fs.readFileSync(path.join(out, 'kustomization.yaml'), 'utf8')).not.toContain('two');
   });
 
@@ -194,7 +184,7 @@ describe('eval-sandbox render', () => {
         'eval-sandbox render; render owns its output folder and deletes what it did not write, so give ' +
         '--out a new or empty folder\n',
     );
-    expect(tree(out)).toEqual(files);
+    expect(fileTree(out)).toEqual(files);
   });
 
   test('GIVEN an empty folder as --out WHEN rendered THEN it is used', () => {
@@ -218,7 +208,7 @@ describe('eval-sandbox render --argocd', () => {
   test('GIVEN the examples WHEN rendered for Argo CD THEN the output is the golden tree, byte for byte', () => {
     const out = path.join(work, 'out');
     expect(argocd(out).status).toBe(0);
-    const files = tree(out);
+    const files = fileTree(out);
     expect(Object.keys(files).sort()).toEqual([
       'argocd/ctf-0001.application.yaml',
       'argocd/project.yaml',
@@ -238,7 +228,7 @@ describe('eval-sandbox render --argocd', () => {
     expect(files['argocd/swe-0001.application.yaml']).toMatchSnapshot('swe-0001.application.yaml');
     const again = path.join(work, 'again');
     expect(argocd(again).status).toBe(0);
-    expect(tree(again)).toEqual(files);
+    expect(fileTree(again)).toEqual(files);
   });
 
   test('GIVEN the rendered sandboxes WHEN compared with the AppProject THEN it allows every object they hold and nothing that grants rights', () => {

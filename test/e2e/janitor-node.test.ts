@@ -24,7 +24,13 @@ import {
 } from '../../constructs/shared/labels';
 import { JANITOR_NAME, PLATFORM_NAMESPACE } from '../../constructs/shared/platform';
 import { PROBE_IMAGE } from '../../constructs/shared/probe-image';
-import { startLocalNode, StartedNode, stopLocalNode } from '../support/node';
+import {
+  NodeHelpers,
+  nodeHelpers,
+  startLocalNode,
+  StartedNode,
+  stopLocalNode,
+} from '../support/node';
 
 jest.setTimeout(300_000);
 
@@ -34,50 +40,12 @@ let node: LocalNode;
 let admin: KubeClient;
 let tools: NodeTools;
 
-async function applyAll(objects: KubeObject[]): Promise<void> {
-  for (const o of objects) {
-    const res = await admin.apply(o);
-    if (res.status >= 300)
-      throw new Error(`apply ${o.kind}/${o.metadata.name}: ${res.status} ${res.body.message}`);
-  }
-}
-
-async function get(url: string): Promise<KubeObject> {
-  const res = await admin.request('GET', url);
-  if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${res.body.message}`);
-  return res.body;
-}
-
-/** Polls until `check` returns a value, or fails with what `describe` says about the last try. */
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-  describe: () => Promise<string> = async () => '',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not after ${timeoutMs / 1000} s\n${await describe()}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-async function jobPods(ns: string, job: string): Promise<KubeObject[]> {
-  return (await get(`/api/v1/namespaces/${ns}/pods?labelSelector=job-name%3D${job}`)).items;
-}
-
-async function explain(ns: string): Promise<string> {
-  const events = (await get(`/api/v1/namespaces/${ns}/events`)).items as KubeObject[];
-  const pods = (await get(`/api/v1/namespaces/${ns}/pods`)).items as KubeObject[];
-  return [
-    ...events.map((e) => `event ${e.involvedObject?.name} ${e.reason}: ${e.message}`),
-    ...pods.map((p) => `pod ${p.metadata.name}: ${JSON.stringify(p.status)}`),
-    `--- kubelet.log ---\n${node.logTail('kubelet', 15)}`,
-  ].join('\n');
-}
+// Bound to the started node in beforeAll.
+let applyAll: NodeHelpers['applyAll'];
+let get: NodeHelpers['get'];
+let until: NodeHelpers['until'];
+let jobPods: NodeHelpers['jobPods'];
+let explain: NodeHelpers['explain'];
 
 /** The Job's terminal condition (`Complete` or `Failed`), once it has one. */
 async function finished(ns: string, job: string, timeoutMs = 180_000): Promise<KubeObject> {
@@ -132,6 +100,7 @@ let runningJob: string;
 
 beforeAll(async () => {
   started = await startLocalNode('eval-sandbox-janitor-node');
+  ({ applyAll, get, until, jobPods, explain } = nodeHelpers(started));
   ({ plane, node, tools } = started);
   admin = plane.admin();
 

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ControlPlane } from '../../cli/local/control-plane';
+import { KubeClient, KubeObject } from '../../cli/local/kube-client';
 import { buildNodeTools, LocalNode, NodeTools } from '../../cli/local/node';
 import { ROOT } from './tools';
 
@@ -43,4 +44,63 @@ export async function stopLocalNode(started: StartedNode | undefined): Promise<v
   await started.plane.stop();
   await started.node.cleanup();
   fs.rmSync(started.stateDir, { recursive: true, force: true });
+}
+
+/** What the node tiers do with the API server and the node, bound to one started node. */
+export interface NodeHelpers {
+  /** Server-side applies each object as the admin, failing on the first refusal. */
+  applyAll(objects: KubeObject[]): Promise<void>;
+  /** GETs `url` as the admin; anything but 200 fails. */
+  get(url: string): Promise<KubeObject>;
+  /** Polls every second until `check` returns a value, or fails with what `describe` says. */
+  until<T>(
+    what: string,
+    check: () => Promise<T | undefined>,
+    timeoutMs: number,
+    describe?: () => Promise<string>,
+  ): Promise<T>;
+  /** The pods of a Job. */
+  jobPods(ns: string, job: string): Promise<KubeObject[]>;
+  /** A namespace's events and pods and the kubelet's last lines, for a failure message. */
+  explain(ns: string): Promise<string>;
+}
+
+export function nodeHelpers(started: StartedNode): NodeHelpers {
+  const admin: KubeClient = started.plane.admin();
+  const get = async (url: string): Promise<KubeObject> => {
+    const res = await admin.request('GET', url);
+    if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${res.body.message}`);
+    return res.body;
+  };
+  return {
+    applyAll: async (objects) => {
+      for (const o of objects) {
+        const res = await admin.apply(o);
+        if (res.status >= 300)
+          throw new Error(`apply ${o.kind}/${o.metadata.name}: ${res.status} ${res.body.message}`);
+      }
+    },
+    get,
+    until: async (what, check, timeoutMs, describe = async () => '') => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = await check();
+        if (value !== undefined) return value;
+        if (Date.now() > deadline)
+          throw new Error(`${what}: not after ${timeoutMs / 1000} s\n${await describe()}`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    },
+    jobPods: async (ns, job) =>
+      (await get(`/api/v1/namespaces/${ns}/pods?labelSelector=job-name%3D${job}`)).items,
+    explain: async (ns) => {
+      const events = (await get(`/api/v1/namespaces/${ns}/events`)).items as KubeObject[];
+      const pods = (await get(`/api/v1/namespaces/${ns}/pods`)).items as KubeObject[];
+      return [
+        ...events.map((e) => `event ${e.involvedObject?.name} ${e.reason}: ${e.message}`),
+        ...pods.map((p) => `pod ${p.metadata.name}: ${JSON.stringify(p.status)}`),
+        `--- kubelet.log ---\n${started.node.logTail('kubelet', 15)}`,
+      ].join('\n');
+    },
+  };
 }
