@@ -4,7 +4,8 @@
  * They are compiled into the CEL of each policy as literals when the pack is built (not read from a
  * parameter object at admission time), so the bound a cluster enforces is exactly the one in the
  * reviewed manifests, and no ConfigMap or custom resource exists that someone could edit to weaken
- * it. `eval-sandbox policy check` builds the pack with the same parameters.
+ * it. `eval-sandbox policy check` builds the default pack (these defaults, the platform group);
+ * a platform with other parameters checks offline in code, with `PolicyEvaluator.forPack({ parameters })`.
  */
 import { SANDBOX_NAMESPACE_PREFIX, SANDBOX_PRIORITY_CLASS } from '../../constructs/shared/platform';
 
