@@ -498,10 +498,10 @@ const MAX_ROUNDS = 32;
 function checkDocument(
   file: string,
   doc: Document,
+  data: unknown,
   lines: LineCounter,
   validate: SpecValidator,
 ): { evaluation?: Evaluation; problems: Problem[] } {
-  const data: unknown = doc.toJS();
   const problems: Problem[] = [];
   const replaced: Segment[][] = [];
   const replace = (segments: Segment[]): boolean => {
@@ -510,12 +510,10 @@ function checkDocument(
     return standIn(data, segments);
   };
 
-  let first = true;
   for (let round = 0; !validate(data); round++) {
     const errors = validate.errors ?? [];
     // Only the first round's errors are the document's; later ones would be about stand-ins.
-    if (first) problems.push(...schemaProblems(file, doc, data, errors, lines));
-    first = false;
+    if (round === 0) problems.push(...schemaProblems(file, doc, data, errors, lines));
     const fields = schemaErrorFields(errors, data);
     if (round === MAX_ROUNDS || !fields.map(replace).some(Boolean)) return { problems };
   }
@@ -582,12 +580,14 @@ export function checkText(
       continue;
     }
     if (doc.contents === null) continue; // an empty document
-    const name = (doc.toJS() as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+    // The document's own data: checkDocument puts stand-ins into it.
+    const data: unknown = doc.toJS();
+    const name = (data as { metadata?: { name?: unknown } } | null)?.metadata?.name;
     if (typeof name === 'string') {
       const { line, col } = position(doc, ['metadata', 'name'], lines);
       names.push({ name, file, line, col });
     }
-    const r = checkDocument(file, doc, lines, validate);
+    const r = checkDocument(file, doc, data, lines, validate);
     problems.push(...r.problems);
     if (r.evaluation !== undefined) evaluations.push(r.evaluation);
   }
