@@ -2,12 +2,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { loadKubeconfig } from './kubeconfig';
-import { defaultStateDir, localDown, localStatus, localUp } from './local/commands';
+import { defaultStateDir } from './local/state-dir';
 import { KubeClient } from './local/kube-client';
-import { kubePostureApi, runPosture } from './posture';
-import { PolicyCheckOptions, runPolicyCheck } from './policy-check';
-import { kubeRunApi, runEvaluation } from './run';
-import { runRender, runValidate } from './validate';
+import type { PolicyCheckOptions } from './policy-check';
+
+// Each command loads its implementation when it runs: `--help` and `policy check` stay fast, and
+// the commands that build sandboxes (validate, render, run, posture, local) are the only ones that
+// need the cdk8s peer dependencies.
+function load<T>(module: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(module) as T;
+}
 
 /** The version of the installed package, read from its package.json. */
 export function packageVersion(start: string = __dirname): string {
@@ -63,7 +68,8 @@ export function buildProgram(): Command {
       (group: string, previous: string[]) => [...previous, group],
       [] as string[],
     )
-    .action((paths: string[], opts: PolicyCheckOptions) => {
+    .action(async (paths: string[], opts: PolicyCheckOptions) => {
+      const { runPolicyCheck } = load<typeof import('./policy-check')>('./policy-check');
       process.exitCode = runPolicyCheck(
         paths,
         opts,
@@ -78,7 +84,8 @@ export function buildProgram(): Command {
         'constructs; prints every problem as file:line:col (exit 0 all valid, 1 any problem, 2 usage)',
     )
     .argument('<paths...>', 'spec files, or folders searched for .yaml and .yml files')
-    .action((paths: string[]) => {
+    .action(async (paths: string[]) => {
+      const { runValidate } = load<typeof import('./validate')>('./validate');
       process.exitCode = runValidate(paths, io);
     });
   program
@@ -105,7 +112,7 @@ export function buildProgram(): Command {
     .option('--argocd-project <name>', 'the AppProject to write and use', 'eval-sandboxes')
     .option('--argocd-namespace <namespace>', 'the namespace Argo CD runs in', 'argocd')
     .action(
-      (
+      async (
         paths: string[],
         opts: {
           out: string;
@@ -116,6 +123,7 @@ export function buildProgram(): Command {
           argocdNamespace: string;
         },
       ) => {
+        const { runRender } = load<typeof import('./validate')>('./validate');
         if (opts.argocd === undefined) {
           if (opts.argocdPath !== undefined) {
             io.err(
@@ -158,6 +166,7 @@ export function buildProgram(): Command {
     .option('--timeout <duration>', "how long to wait, as 1h30m (default: the spec's timeout + 5m)")
     .action(
       async (spec: string, opts: { kubeconfig?: string; context?: string; timeout?: string }) => {
+        const { kubeRunApi, runEvaluation } = load<typeof import('./run')>('./run');
         process.exitCode = await runEvaluation(
           spec,
           opts,
@@ -192,16 +201,19 @@ export function buildProgram(): Command {
         'also run one worker node: kubelet, containerd with gVisor, CNI, NetworkPolicy, CoreDNS (root)',
       ),
   ).action(async (opts: { stateDir: string; node?: boolean }) => {
+    const { localUp } = load<typeof import('./local/commands')>('./local/commands');
     process.exitCode = await localUp(opts.stateDir, io, { node: opts.node });
   });
   stateOption(local.command('status').description('whether the local control plane runs')).action(
     async (opts: { stateDir: string }) => {
+      const { localStatus } = load<typeof import('./local/commands')>('./local/commands');
       process.exitCode = await localStatus(opts.stateDir, io);
     },
   );
   stateOption(
     local.command('down').description('stop everything `up` started and remove its state'),
   ).action(async (opts: { stateDir: string }) => {
+    const { localDown } = load<typeof import('./local/commands')>('./local/commands');
     process.exitCode = await localDown(opts.stateDir, io);
   });
   program
@@ -216,6 +228,7 @@ export function buildProgram(): Command {
     .option('-o, --output <format>', 'json or text', 'json')
     .action(
       async (target: string, opts: { kubeconfig?: string; context?: string; output: string }) => {
+        const { kubePostureApi, runPosture } = load<typeof import('./posture')>('./posture');
         process.exitCode = await runPosture(target, opts, io, async () =>
           kubePostureApi(
             new KubeClient(

@@ -75,6 +75,9 @@ describe('README', () => {
       expect(objects.map((o) => o.kind)).toEqual(
         expect.arrayContaining([
           'RuntimeClass',
+          'PriorityClass',
+          'ValidatingAdmissionPolicy',
+          'CronJob',
           'ClusterRole',
           'Namespace',
           'Job',

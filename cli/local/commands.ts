@@ -7,19 +7,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Testing } from 'cdk8s';
 import { PlatformChart } from '../../charts/platform-chart';
+import { defaultStateDir } from './state-dir';
 import { ControlPlane, ControlPlaneState } from './control-plane';
 import { KubeClient } from './kube-client';
 import { buildNodeTools, LocalNode, NODE_NAME, removeNodeLeftovers } from './node';
 
-/** Where `local up` keeps its state unless told otherwise. */
-export function defaultStateDir(): string {
-  const base = process.env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state');
-  return path.join(base, 'eval-sandbox', 'local');
-}
+export { defaultStateDir };
 
 /** Finds the folder of the build scripts shipped with the package. */
 export function scriptsDir(): string {
@@ -29,6 +25,13 @@ export function scriptsDir(): string {
     if (path.dirname(dir) === dir)
       throw new Error('scripts/build-control-plane.sh not found next to the package');
   }
+}
+
+/** The `local down` command for `stateDir`: with `--state-dir` unless it is the default. */
+export function downCommand(stateDir: string): string {
+  return path.resolve(stateDir) === path.resolve(defaultStateDir())
+    ? 'eval-sandbox local down'
+    : `eval-sandbox local down --state-dir ${stateDir}`;
 }
 
 /** What `local down` needs to clean up after a node (written by `local up --node`). */
@@ -76,7 +79,7 @@ export async function localUp(
   const existing = readState(stateDir);
   if (existing && existing.pids.some(alive)) {
     io.err(
-      `a local control plane already runs (state in ${stateDir}); run 'eval-sandbox local down' first`,
+      `a local control plane already runs (state in ${stateDir}); run '${downCommand(stateDir)}' first`,
     );
     return 1;
   }
@@ -159,7 +162,7 @@ export async function localUp(
       'try it:',
       `  kubectl --kubeconfig ${kubeconfig} apply -f dist/example-sandboxes.k8s.yaml`,
       `  kubectl --kubeconfig ${kubeconfig} apply -f my-pod.yaml -n sbx-swe-0001   # shows the real admission answer`,
-      '  eval-sandbox local down                                                  # stops it and removes its state',
+      `  ${downCommand(stateDir)}   # stops it and removes its state`,
     ].join('\n'),
   );
   return 0;

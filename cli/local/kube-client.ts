@@ -4,57 +4,17 @@
  * library, so it runs wherever Node runs.
  */
 import * as https from 'node:https';
+import { KUBE_RESOURCES } from '../../policies/k8s/kinds';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type KubeObject = Record<string, any>;
 
-/** Where an object lives in the API, and whether it is namespaced. */
-interface ResourceInfo {
-  readonly resource: string;
-  readonly namespaced: boolean;
-}
-
-/** The kinds eval-sandbox applies or tests with. */
-const RESOURCES: Record<string, ResourceInfo> = {
-  Namespace: { resource: 'namespaces', namespaced: false },
-  Pod: { resource: 'pods', namespaced: true },
-  Service: { resource: 'services', namespaced: true },
-  ServiceAccount: { resource: 'serviceaccounts', namespaced: true },
-  ResourceQuota: { resource: 'resourcequotas', namespaced: true },
-  LimitRange: { resource: 'limitranges', namespaced: true },
-  ConfigMap: { resource: 'configmaps', namespaced: true },
-  Secret: { resource: 'secrets', namespaced: true },
-  Job: { resource: 'jobs', namespaced: true },
-  CronJob: { resource: 'cronjobs', namespaced: true },
-  Deployment: { resource: 'deployments', namespaced: true },
-  StatefulSet: { resource: 'statefulsets', namespaced: true },
-  ReplicaSet: { resource: 'replicasets', namespaced: true },
-  DaemonSet: { resource: 'daemonsets', namespaced: true },
-  NetworkPolicy: { resource: 'networkpolicies', namespaced: true },
-  Role: { resource: 'roles', namespaced: true },
-  RoleBinding: { resource: 'rolebindings', namespaced: true },
-  ClusterRole: { resource: 'clusterroles', namespaced: false },
-  ClusterRoleBinding: { resource: 'clusterrolebindings', namespaced: false },
-  RuntimeClass: { resource: 'runtimeclasses', namespaced: false },
-  PriorityClass: { resource: 'priorityclasses', namespaced: false },
-  ReplicationController: { resource: 'replicationcontrollers', namespaced: true },
-  Endpoints: { resource: 'endpoints', namespaced: true },
-  EndpointSlice: { resource: 'endpointslices', namespaced: true },
-  PersistentVolumeClaim: { resource: 'persistentvolumeclaims', namespaced: true },
-  CustomResourceDefinition: { resource: 'customresourcedefinitions', namespaced: false },
-  ValidatingAdmissionPolicy: { resource: 'validatingadmissionpolicies', namespaced: false },
-  ValidatingAdmissionPolicyBinding: {
-    resource: 'validatingadmissionpolicybindings',
-    namespaced: false,
-  },
-};
-
 /** The collection path of an object (`/api/v1/namespaces/x/pods`). */
 export function collectionPath(obj: KubeObject, namespace?: string): string {
-  const info = RESOURCES[obj.kind];
+  const info = KUBE_RESOURCES[obj.kind];
   if (!info)
     throw new Error(
-      `kind ${obj.kind} is not known to the local client; add it to RESOURCES in cli/local/kube-client.ts`,
+      `kind ${obj.kind} is not known to the local client; add it to KUBE_RESOURCES in policies/k8s/kinds.ts`,
     );
   const base = obj.apiVersion.includes('/') ? `/apis/${obj.apiVersion}` : `/api/${obj.apiVersion}`;
   const ns = namespace ?? obj.metadata?.namespace;

@@ -6,6 +6,7 @@ import { PLATFORM_GROUP } from '../../constructs/shared/platform';
 import { compile, Compiled, toCel } from './cel';
 import { buildPolicyPack, KubeObject, PolicyPackOptions, PolicyPair } from './pack';
 import { DEFAULT_PARAMETERS, resolveParameters } from './parameters';
+import { KUBE_RESOURCES } from './kinds';
 
 /** The namespace objects without one are judged in: a sandbox namespace. */
 export const DEFAULT_NAMESPACE = 'sbx-policy-check';
@@ -61,40 +62,6 @@ export const DEFAULT_USER: UserInfo = {
   groups: [PLATFORM_GROUP, 'system:authenticated'],
 };
 
-/** The resource (plural) and scope of the kinds the pack and the charts use. */
-const KINDS: Record<string, { resource: string; namespaced: boolean }> = {
-  Pod: { resource: 'pods', namespaced: true },
-  Job: { resource: 'jobs', namespaced: true },
-  CronJob: { resource: 'cronjobs', namespaced: true },
-  Deployment: { resource: 'deployments', namespaced: true },
-  StatefulSet: { resource: 'statefulsets', namespaced: true },
-  ReplicaSet: { resource: 'replicasets', namespaced: true },
-  DaemonSet: { resource: 'daemonsets', namespaced: true },
-  ReplicationController: { resource: 'replicationcontrollers', namespaced: true },
-  PersistentVolumeClaim: { resource: 'persistentvolumeclaims', namespaced: true },
-  PriorityClass: { resource: 'priorityclasses', namespaced: false },
-  Endpoints: { resource: 'endpoints', namespaced: true },
-  EndpointSlice: { resource: 'endpointslices', namespaced: true },
-  Service: { resource: 'services', namespaced: true },
-  NetworkPolicy: { resource: 'networkpolicies', namespaced: true },
-  Role: { resource: 'roles', namespaced: true },
-  RoleBinding: { resource: 'rolebindings', namespaced: true },
-  ServiceAccount: { resource: 'serviceaccounts', namespaced: true },
-  ConfigMap: { resource: 'configmaps', namespaced: true },
-  Secret: { resource: 'secrets', namespaced: true },
-  ResourceQuota: { resource: 'resourcequotas', namespaced: true },
-  LimitRange: { resource: 'limitranges', namespaced: true },
-  Namespace: { resource: 'namespaces', namespaced: false },
-  ClusterRole: { resource: 'clusterroles', namespaced: false },
-  ClusterRoleBinding: { resource: 'clusterrolebindings', namespaced: false },
-  RuntimeClass: { resource: 'runtimeclasses', namespaced: false },
-  ValidatingAdmissionPolicy: { resource: 'validatingadmissionpolicies', namespaced: false },
-  ValidatingAdmissionPolicyBinding: {
-    resource: 'validatingadmissionpolicybindings',
-    namespaced: false,
-  },
-};
-
 /** Group, version, resource and scope of an object, from its apiVersion and kind. */
 export function resourceOf(object: KubeObject): {
   group: string;
@@ -106,7 +73,7 @@ export function resourceOf(object: KubeObject): {
   const slash = apiVersion.indexOf('/');
   const group = slash >= 0 ? apiVersion.slice(0, slash) : '';
   const version = slash >= 0 ? apiVersion.slice(slash + 1) : apiVersion;
-  const known = KINDS[String(object.kind)];
+  const known = KUBE_RESOURCES[String(object.kind)];
   // Unknown kinds: the usual plural; no rule of the pack matches them either way.
   return {
     group,

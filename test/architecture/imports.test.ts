@@ -72,7 +72,17 @@ describe('import boundaries', () => {
     expect([...closure].filter(([spec]) => isCdktf(spec))).toEqual([]);
   });
 
-  test.each(['constructs/aws/index.ts', 'stacks/main.ts'])(
+  test('GIVEN the CLI THEN starting it loads neither framework (commands load theirs when they run)', () => {
+    const closure = packageClosure('cli/main.ts');
+    expect(closure.has('commander')).toBe(true);
+    expect([...closure].filter(([spec]) => isCdk8s(spec) || isCdktf(spec))).toEqual([]);
+    // Through the lazy loader, policy check too stays free of them.
+    expect(
+      [...packageClosure('cli/policy-check.ts')].filter(([spec]) => isCdk8s(spec) || isCdktf(spec)),
+    ).toEqual([]);
+  });
+
+  test.each(['constructs/aws/index.ts', 'stacks/index.ts', 'stacks/main.ts'])(
     'GIVEN %s THEN nothing it loads is cdk8s',
     (entry) => {
       const closure = packageClosure(entry);

@@ -105,7 +105,9 @@ describe('eval-sandbox local up | status | down', () => {
       expect(first.status).toBe(0);
       const second = cli('local', 'up', '--state-dir', stateDir);
       expect(second.status).toBe(1);
-      expect(second.stderr).toMatch(/already runs .*run 'eval-sandbox local down' first/);
+      expect(second.stderr).toContain(
+        `already runs (state in ${stateDir}); run 'eval-sandbox local down --state-dir ${stateDir}' first`,
+      );
     },
     30 * 60_000,
   );
