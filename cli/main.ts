@@ -38,7 +38,14 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError()
-    .action(() => program.help());
+    // No command: the help. A word that is no command: say so (commander would call it an
+    // excess argument).
+    .allowExcessArguments(true)
+    .action((_options: unknown, command: Command) => {
+      const [word] = command.args;
+      if (word !== undefined) program.error(`error: unknown command '${word}'`, { exitCode: 2 });
+      program.help();
+    });
 
   const policy = program.command('policy').description('admission policy pack');
   policy
@@ -49,9 +56,20 @@ export function buildProgram(): Command {
     )
     .argument(
       '<paths...>',
-      'YAML or JSON files, or folders of them (multi-document YAML and List objects included)',
+      'YAML or JSON files, or folders of them (multi-document YAML and List objects included); - reads stdin',
     )
-    .option('-o, --output <format>', 'text or json', 'text')
+    .option('-o, --output <format>', 'text, json, sarif (GitHub code scanning) or junit', 'text')
+    .option('-q, --quiet', 'print only the summary line (text output)')
+    .option(
+      '--skip-non-k8s',
+      'skip documents that are not Kubernetes objects (no apiVersion or kind: a cdk8s.yaml, Helm values) instead of failing',
+    )
+    .option(
+      '--skip-kind <kind>',
+      'skip objects of this kind (repeatable)',
+      (kind: string, previous: string[]) => [...previous, kind],
+      [] as string[],
+    )
     .option(
       '--include <rule>',
       'also enforce a rule that is off by default (repeatable)',
@@ -75,6 +93,7 @@ export function buildProgram(): Command {
         opts,
         (text) => process.stdout.write(`${text}\n`),
         (text) => process.stderr.write(`${text}\n`),
+        () => fs.readFileSync(0, 'utf8'),
       );
     });
   program

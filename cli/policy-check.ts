@@ -1,7 +1,7 @@
 /**
- * `eval-sandbox policy check [--output text|json] PATH…`: evaluates every object in the given YAML
- * or JSON files (or folders of them) against the admission policy pack, as if created in a sandbox
- * namespace, with the same CEL the cluster runs.
+ * `eval-sandbox policy check [--output text|json|sarif|junit] PATH…`: evaluates every object in the
+ * given YAML or JSON files (or folders of them, or `-` for stdin) against the admission policy
+ * pack, as if created in a sandbox namespace, with the same CEL the cluster runs.
  *
  * Exit codes: 0 all admitted, 1 any rejected, 2 unreadable or unparsable input (nothing evaluated).
  */
@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { collectInputFiles, InputError } from './input-files';
 import { parseAllDocuments } from 'yaml';
 import { PolicyEvaluator, UserInfo } from '../policies/k8s/evaluate';
+import { ALL_RULES } from '../policies/k8s/rules';
 import type { KubeObject } from '../policies/k8s/pack';
 
 /** Input that cannot be read or parsed; names the file. Exit code 2. */
@@ -31,16 +32,44 @@ export interface CheckResult {
   readonly violations: { rule: string; message: string }[];
 }
 
-/** The files named by `paths`: files as given, folders walked for .yaml/.yml/.json, sorted. */
+/** The name stdin goes by in reports (`-` on the command line). */
+export const STDIN = '(stdin)';
+
+/** The files named by `paths`: files as given, folders walked for .yaml/.yml/.json, sorted; `-` is stdin. */
 export function collectFiles(paths: string[]): string[] {
-  return collectInputFiles(paths, ['.yaml', '.yml', '.json']);
+  const files = collectInputFiles(
+    paths.filter((p) => p !== '-'),
+    ['.yaml', '.yml', '.json'],
+  );
+  return paths.includes('-') ? [...files, STDIN] : files;
 }
 
-/** Parses one file into Kubernetes objects (multi-document YAML, JSON, `kind: List`). */
-export function loadFile(file: string): LoadedObject[] {
+/** What to leave out instead of judging or refusing. */
+export interface SkipOptions {
+  /** Documents without apiVersion or kind (or that are not mappings) are skipped, not an error. */
+  readonly nonKubernetes?: boolean;
+  /** Kinds not to judge. */
+  readonly kinds?: readonly string[];
+}
+
+/** What loading a file found besides objects: skipped documents and warnings, for stderr. */
+export interface LoadNotes {
+  readonly notes: string[];
+}
+
+/**
+ * Parses one file into Kubernetes objects (multi-document YAML, JSON, `kind: List`). `read`
+ * supplies the text of {@link STDIN}.
+ */
+export function loadFile(
+  file: string,
+  skip: SkipOptions = {},
+  notes: string[] = [],
+  read: () => string = () => fs.readFileSync(0, 'utf8'),
+): LoadedObject[] {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = file === STDIN ? read() : fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw new InputError(
       `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
@@ -60,16 +89,29 @@ export function loadFile(file: string): LoadedObject[] {
         const where = e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
         throw new InputError(`${file}: not valid YAML${where} (${e.message.split('\n')[0]})`);
       }
-      values.push(doc.toJS());
+      try {
+        values.push(doc.toJS());
+      } catch (err) {
+        // The YAML library refuses alias bombs ("Excessive alias count …") while converting.
+        throw new InputError(`${file}: refused (${(err as Error).message})`);
+      }
     }
+  }
+  if (values.every((v) => v === null || v === undefined)) {
+    notes.push(`warning: ${file}: no objects (the file is empty)`);
   }
   const objects: LoadedObject[] = [];
   values.forEach((value, i) => {
     if (value === null || value === undefined) return; // an empty document
     const where = values.length > 1 ? ` (document ${i + 1})` : '';
     if (typeof value !== 'object' || Array.isArray(value)) {
+      if (skip.nonKubernetes) {
+        notes.push(`skipped: ${file}${where}: not a Kubernetes object`);
+        return;
+      }
       throw new InputError(
-        `${file}${where}: not a Kubernetes object; expected a mapping with apiVersion and kind`,
+        `${file}${where}: not a Kubernetes object; expected a mapping with apiVersion and kind ` +
+          `(--skip-non-k8s skips such documents)`,
       );
     }
     const obj = value as KubeObject;
@@ -80,10 +122,16 @@ export function loadFile(file: string): LoadedObject[] {
         : [obj];
     for (const item of items) {
       if (typeof item?.apiVersion !== 'string' || typeof item?.kind !== 'string') {
+        if (skip.nonKubernetes) {
+          notes.push(`skipped: ${file}${where}: no apiVersion or kind`);
+          continue;
+        }
         throw new InputError(
-          `${file}${where}: object without apiVersion or kind; every object needs both`,
+          `${file}${where}: object without apiVersion or kind; every object needs both ` +
+            `(--skip-non-k8s skips such documents)`,
         );
       }
+      if (skip.kinds?.includes(item.kind)) continue;
       objects.push({ file, object: item });
     }
   });
@@ -129,8 +177,99 @@ export function formatText(results: CheckResult[]): string {
   return lines.join('\n');
 }
 
+/** SARIF 2.1.0 for GitHub code scanning: one result per violation, located at its file. */
+export function formatSarif(
+  results: CheckResult[],
+  rules: { id: string; title: string }[],
+): string {
+  const used = new Set(results.flatMap((r) => r.violations.map((v) => v.rule)));
+  return JSON.stringify(
+    {
+      $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+      version: '2.1.0',
+      runs: [
+        {
+          tool: {
+            driver: {
+              name: 'eval-sandbox policy check',
+              informationUri: 'https://www.npmjs.com/package/eval-sandbox',
+              rules: rules
+                .filter((r) => used.has(r.id))
+                .map((r) => ({ id: r.id, shortDescription: { text: r.title } })),
+            },
+          },
+          results: results.flatMap((r) =>
+            r.violations.map((v) => ({
+              ruleId: v.rule,
+              level: 'error',
+              message: {
+                text: `${r.kind} ${[r.namespace, r.name].filter(Boolean).join('/')}: ${v.message}`,
+              },
+              locations: [{ physicalLocation: { artifactLocation: { uri: r.file } } }],
+            })),
+          ),
+        },
+      ],
+    },
+    null,
+    2,
+  );
+}
+
+function xml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+/** JUnit XML: one test case per object, a failure per rejected one. */
+export function formatJunit(results: CheckResult[]): string {
+  const failures = results.filter((r) => !r.admitted).length;
+  const cases = results.map((r) => {
+    const name = xml(
+      `${r.kind} ${[r.namespace, r.name ?? '(no name)'].filter((x) => x !== null).join('/')}`,
+    );
+    const head = `    <testcase classname="${xml(r.file)}" name="${name}"`;
+    if (r.admitted) return `${head}/>`;
+    const text = r.violations.map((v) => `${v.rule}: ${v.message}`).join('\n');
+    return (
+      `${head}>\n      <failure message="${xml(r.violations[0]?.message ?? 'rejected')}">` +
+      `${xml(text)}</failure>\n    </testcase>`
+    );
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites tests="${results.length}" failures="${failures}">`,
+    `  <testsuite name="eval-sandbox policy check" tests="${results.length}" failures="${failures}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+  ].join('\n');
+}
+
+const OUTPUTS = ['text', 'json', 'sarif', 'junit'];
+
+/** Every rule id a violation can name, with its title (RuntimeClass admission's own refusal too). */
+function ruleTitles(): { id: string; title: string }[] {
+  return [
+    ...ALL_RULES.map((r) => ({ id: r.id, title: r.title })),
+    {
+      id: 'admission:RuntimeClass',
+      title: 'RuntimeClass admission: a pod may not set its own overhead',
+    },
+  ];
+}
+
 export interface PolicyCheckOptions {
   readonly output: string;
+  /** Only the summary line (text output). */
+  readonly quiet?: boolean;
+  /** Skip documents that are not Kubernetes objects instead of failing (`--skip-non-k8s`). */
+  readonly skipNonK8s?: boolean;
+  /** Kinds not to judge (`--skip-kind`). */
+  readonly skipKind?: string[];
   readonly include?: string[];
   /** Judge as this user (`--as`) instead of the platform identity. */
   readonly as?: string;
@@ -156,9 +295,10 @@ export function runPolicyCheck(
   options: PolicyCheckOptions,
   write: (text: string) => void,
   error: (text: string) => void,
+  readStdin: () => string = () => fs.readFileSync(0, 'utf8'),
 ): number {
-  if (options.output !== 'text' && options.output !== 'json') {
-    error(`--output must be text or json, got '${options.output}'`);
+  if (!OUTPUTS.includes(options.output)) {
+    error(`--output must be one of ${OUTPUTS.join(', ')}, got '${options.output}'`);
     return 2;
   }
   const user = requestUser(options);
@@ -167,8 +307,10 @@ export function runPolicyCheck(
     return 2;
   }
   let objects: LoadedObject[];
+  const notes: string[] = [];
+  const skip = { nonKubernetes: options.skipNonK8s, kinds: options.skipKind };
   try {
-    objects = collectFiles(paths).flatMap(loadFile);
+    objects = collectFiles(paths).flatMap((file) => loadFile(file, skip, notes, readStdin));
   } catch (err) {
     if (err instanceof InputError) {
       error(`error: ${err.message}`);
@@ -183,6 +325,11 @@ export function runPolicyCheck(
     error(`error: ${(err as Error).message}`);
     return 2;
   }
-  write(options.output === 'json' ? JSON.stringify(results, null, 2) : formatText(results));
+  for (const note of notes) error(note);
+  if (options.output === 'json') write(JSON.stringify(results, null, 2));
+  else if (options.output === 'sarif') write(formatSarif(results, ruleTitles()));
+  else if (options.output === 'junit') write(formatJunit(results));
+  else if (options.quiet) write(formatText(results).split('\n').at(-1) ?? '');
+  else write(formatText(results));
   return results.every((r) => r.admitted) ? 0 : 1;
 }

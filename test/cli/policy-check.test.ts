@@ -220,7 +220,7 @@ describe('eval-sandbox policy check', () => {
   test('GIVEN a bad --output THEN exit 2', () => {
     const r = check('--output', 'xml', 'dist');
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/--output must be text or json, got 'xml'/);
+    expect(r.stderr).toMatch(/--output must be one of text, json, sarif, junit, got 'xml'/);
   });
 
   test('GIVEN good and unreadable input together THEN nothing is evaluated (exit 2)', () => {
@@ -228,5 +228,138 @@ describe('eval-sandbox policy check', () => {
     const r = check(write(dir, 'ok.yaml', COMPLIANT), path.join(dir, 'missing.yaml'));
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('eval-sandbox policy check: the conventions of kubeconform, conftest and the kyverno CLI', () => {
+  // A plain pod in a sandbox namespace: several rules refuse it (runtime class, digest, PSS…).
+  const WEAK = stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'sbx-x' },
+    spec: { containers: [{ name: 'c', image: 'busybox' }] },
+  });
+  const stdin = (input: string, ...args: string[]) =>
+    spawnSync(process.execPath, [BIN, 'policy', 'check', ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      input,
+    });
+
+  test('GIVEN - THEN objects are read from stdin, reported as (stdin)', () => {
+    const r = stdin(WEAK, '-');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^\(stdin\): Pod sbx-x\/p rejected$/m);
+    expect(r.stdout).toMatch(/^1 objects in 1 files: 0 admitted, 1 rejected$/m);
+    expect(stdin(COMPLIANT, '-').status).toBe(0);
+  });
+
+  test('GIVEN --quiet THEN only the summary line', () => {
+    const dir = tmpDir();
+    const r = check('--quiet', write(dir, 'bad.yaml', WEAK));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('1 objects in 1 files: 0 admitted, 1 rejected\n');
+  });
+
+  test('GIVEN --output sarif THEN SARIF 2.1.0: one result per violation, at its file, with its rule described', () => {
+    const dir = tmpDir();
+    const bad = write(dir, 'bad.yaml', WEAK);
+    const r = check('-o', 'sarif', bad, write(dir, 'ok.yaml', COMPLIANT));
+    expect(r.status).toBe(1);
+    const sarif = JSON.parse(r.stdout);
+    expect(sarif.version).toBe('2.1.0');
+    const [run] = sarif.runs;
+    expect(run.results.length).toBeGreaterThan(1);
+    const ids = new Set(run.tool.driver.rules.map((x: { id: string }) => x.id));
+    for (const result of run.results) {
+      expect(result.level).toBe('error');
+      expect(ids.has(result.ruleId)).toBe(true);
+      expect(result.locations[0].physicalLocation.artifactLocation.uri).toBe(bad);
+      expect(result.message.text).toMatch(/^Pod sbx-x\/p: /);
+    }
+    expect(ids.has('SBX-R1-runtime-class')).toBe(true);
+  });
+
+  test('GIVEN --output junit THEN one test case per object, a failure per rejected one, XML escaped', () => {
+    const dir = tmpDir();
+    const r = check('-o', 'junit', write(dir, 'bad.yaml', WEAK), write(dir, 'ok.yaml', COMPLIANT));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites tests="2" failures="1">/,
+    );
+    expect(r.stdout.match(/<testcase /g)).toHaveLength(2);
+    expect(r.stdout.match(/<failure /g)).toHaveLength(1);
+    // The digest hint's angle brackets are escaped, not markup.
+    expect(r.stdout).toContain('name@sha256:&lt;64 lowercase hex&gt;');
+    expect(r.stdout).not.toMatch(/<64 lowercase hex>/);
+  });
+
+  test('GIVEN a folder with a non-Kubernetes YAML file THEN exit 2 naming the flag; WITH --skip-non-k8s it is skipped and said so', () => {
+    const dir = tmpDir();
+    write(dir, 'cdk8s.yaml', 'language: typescript\napp: npx ts-node main.ts\n');
+    write(dir, 'values.yaml', '- a\n- b\n');
+    write(dir, 'bad.yaml', WEAK);
+    const refused = check(dir);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(
+      /cdk8s\.yaml: object without apiVersion or kind; .*--skip-non-k8s/,
+    );
+    const skipped = check('--skip-non-k8s', dir);
+    expect(skipped.status).toBe(1);
+    expect(skipped.stderr).toContain(
+      `skipped: ${path.join(dir, 'cdk8s.yaml')}: no apiVersion or kind`,
+    );
+    expect(skipped.stderr).toContain(
+      `skipped: ${path.join(dir, 'values.yaml')}: not a Kubernetes object`,
+    );
+    expect(skipped.stdout).toMatch(/^1 objects in 1 files: 0 admitted, 1 rejected$/m);
+  });
+
+  test('GIVEN --skip-kind THEN objects of that kind are not judged', () => {
+    const dir = tmpDir();
+    const r = check(
+      '--skip-kind',
+      'Pod',
+      write(dir, 'bad.yaml', WEAK),
+      write(dir, 'ok.yaml', COMPLIANT),
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('1 objects in 1 files: 1 admitted, 0 rejected\n');
+  });
+
+  test('GIVEN an empty file named explicitly THEN a warning, not an error', () => {
+    const dir = tmpDir();
+    const empty = write(dir, 'empty.yaml', '');
+    const r = check(empty, write(dir, 'ok.yaml', COMPLIANT));
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(`warning: ${empty}: no objects (the file is empty)\n`);
+  });
+
+  test('GIVEN a YAML alias bomb THEN exit 2 and the error names the file', () => {
+    const dir = tmpDir();
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 12; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const bomb = write(dir, 'bomb.yaml', `${levels.join('\n')}\n`);
+    const r = check(bomb);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(`^error: ${bomb.replace(/[.]/g, '\\.')}: refused \\(.*alias`, 'm'),
+    );
+  });
+
+  test('GIVEN an unknown command THEN it says so, exit 2', () => {
+    const r = spawnSync(process.execPath, [BIN, 'polcy'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^error: unknown command 'polcy'/);
+    const sub = spawnSync(process.execPath, [BIN, 'policy', 'chek'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(sub.status).toBe(2);
+    expect(sub.stderr).toMatch(/unknown command 'chek'/);
   });
 });
