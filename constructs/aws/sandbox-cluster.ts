@@ -7,6 +7,14 @@ import { Construct } from 'constructs';
 import { KUBERNETES_MINOR } from '../shared/platform';
 import { CustomerKey } from './customer-key';
 import { partitionOf, serviceRole } from './iam';
+import {
+  check,
+  checkAtLeast,
+  checkName,
+  checkPublicEndpointCidrs,
+  checkRegion,
+  checkRetention,
+} from './validation';
 
 /** Every EKS control-plane log type. */
 export const CONTROL_PLANE_LOG_TYPES = [
@@ -26,13 +34,16 @@ export const VPC_CNI_CONFIGURATION = {
 
 /** Properties for {@link SandboxCluster}. */
 export interface SandboxClusterProps {
+  /** The cluster name, prefix of its other resources: 1–40 lowercase letters, digits and '-'. */
   readonly name: string;
+  /** The AWS region (`eu-west-2`). */
   readonly region: string;
-  /** Private subnets for the control-plane network interfaces. */
+  /** Private subnets for the control-plane network interfaces: at least two (two zones). */
   readonly subnetIds: string[];
   /**
-   * CIDRs allowed to reach a public API endpoint. Costs: the control plane is reachable from the
-   * internet (to those CIDRs); leaked credentials work from there.
+   * CIDRs allowed to reach a public API endpoint: network addresses, none broader than a /8
+   * (`0.0.0.0/0`, `::/0` and every other prefix under /8 are refused). Costs: the control plane is
+   * reachable from the internet (to those CIDRs); leaked credentials work from there.
    *
    * @default - none: private endpoint only
    */
@@ -76,13 +87,11 @@ export class SandboxCluster extends Construct {
     super(scope, id);
     this.publicAccessCidrs = props.allowPublicEndpoint ?? [];
     const retention = props.logRetentionDays ?? 365;
-    if (retention < 365)
-      throw new Error(`${this.node.path}: logRetentionDays must be at least 365, got ${retention}`);
-    if (this.publicAccessCidrs.includes('0.0.0.0/0')) {
-      throw new Error(
-        `${this.node.path}: allowPublicEndpoint may not contain 0.0.0.0/0; list the CIDRs that need the API`,
-      );
-    }
+    check(this, checkName('name', props.name));
+    check(this, checkRegion('region', props.region));
+    check(this, checkAtLeast('subnetIds', props.subnetIds, 2, 'subnets (EKS needs two zones)'));
+    check(this, checkPublicEndpointCidrs('allowPublicEndpoint', this.publicAccessCidrs));
+    check(this, checkRetention('logRetentionDays', retention, 365));
 
     this.secretsKey = new CustomerKey(this, 'SecretsKey', { alias: `${props.name}-eks-secrets` });
     const logKey = new CustomerKey(this, 'LogKey', {

@@ -16,17 +16,27 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { CustomerKey } from './customer-key';
+import {
+  check,
+  checkAvailabilityZones,
+  checkIpv4Cidr,
+  checkName,
+  checkRegion,
+  checkRetention,
+} from './validation';
 
 /** Interface endpoints created so nodes need no internet (plus the S3 gateway endpoint). */
 export const INTERFACE_ENDPOINTS = ['ecr.api', 'ecr.dkr', 'sts', 'logs', 'ec2', 'eks-auth', 'eks'];
 
 /** Properties for {@link SandboxVpc}. */
 export interface SandboxVpcProps {
+  /** Prefix of every resource name: 1–40 lowercase letters, digits and '-'. */
   readonly name: string;
+  /** The AWS region (`eu-west-2`). */
   readonly region: string;
-  /** Exactly three availability zones. */
+  /** Exactly three distinct availability zones of `region`, by name (`eu-west-2a`). */
   readonly availabilityZones: string[];
-  /** An IPv4 /16–/20; three private and three public subnets are carved from it. */
+  /** An IPv4 network address, /16–/20; three private and three public subnets are carved from it. */
   readonly cidr: string;
   /**
    * No public subnets, internet gateway or NAT: nodes reach AWS only through the VPC endpoints.
@@ -58,11 +68,14 @@ export class SandboxVpc extends Construct {
 
   constructor(scope: Construct, id: string, props: SandboxVpcProps) {
     super(scope, id);
-    if (props.availabilityZones.length !== 3) {
-      throw new Error(
-        `${this.node.path}: availabilityZones must list exactly 3 zones, got ${props.availabilityZones.length}`,
-      );
-    }
+    check(this, checkName('name', props.name));
+    check(this, checkRegion('region', props.region));
+    check(
+      this,
+      checkAvailabilityZones('availabilityZones', props.availabilityZones, props.region, 3),
+    );
+    check(this, checkIpv4Cidr('cidr', props.cidr, 16, 20));
+    check(this, checkRetention('flowLogRetentionDays', props.flowLogRetentionDays ?? 365, 1));
     this.fullyPrivate = props.fullyPrivate ?? false;
     const tags = (name: string, extra: Record<string, string> = {}) => ({
       Name: `${props.name}-${name}`,

@@ -120,12 +120,6 @@ describe('SandboxVpc', () => {
     expect(sg.egress).toBeUndefined();
   });
 
-  test('GIVEN two zones THEN it fails naming the construct and the count', () => {
-    expect(() => vpc({ availabilityZones: ['eu-west-2a', 'eu-west-2b'] })).toThrow(
-      'test/Network: availabilityZones must list exactly 3 zones, got 2',
-    );
-  });
-
   test('GIVEN a flow log retention THEN it is used', () => {
     expect(
       one(vpc({ flowLogRetentionDays: 731 }), 'aws_cloudwatch_log_group').retention_in_days,

@@ -1,0 +1,174 @@
+/**
+ * The AWS constructs refuse bad props in their constructors, as the Kubernetes constructs do: a
+ * ValidationError naming the construct path, the field, the value and the fix. One row per
+ * problem; every expected message is written out literally.
+ */
+import { SandboxCluster, SandboxClusterProps } from '../../../constructs/aws/sandbox-cluster';
+import { SandboxVpc, SandboxVpcProps } from '../../../constructs/aws/sandbox-vpc';
+import { ValidationError } from '../../../constructs/shared/errors';
+import { synthConstruct } from '../../support/aws';
+
+const VPC: SandboxVpcProps = {
+  name: 'sandbox',
+  region: 'eu-west-2',
+  availabilityZones: ['eu-west-2a', 'eu-west-2b', 'eu-west-2c'],
+  cidr: '10.40.0.0/16',
+};
+const CLUSTER: SandboxClusterProps = {
+  name: 'sandbox',
+  region: 'eu-west-2',
+  subnetIds: ['subnet-a', 'subnet-b', 'subnet-c'],
+};
+
+function thrown(build: () => void): ValidationError {
+  try {
+    build();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ValidationError);
+    return err as ValidationError;
+  }
+  throw new Error('expected a ValidationError, nothing was thrown');
+}
+
+describe('SandboxVpc refuses', () => {
+  test.each<[string, Partial<SandboxVpcProps>, string]>([
+    [
+      'two zones',
+      { availabilityZones: ['eu-west-2a', 'eu-west-2b'] },
+      'availabilityZones must list exactly 3 zones, got 2',
+    ],
+    [
+      'a zone of another region',
+      { availabilityZones: ['eu-west-2a', 'eu-west-2b', 'us-east-1c'] },
+      "availabilityZones 'us-east-1c' is not a zone of eu-west-2; use zone names of the region, such as eu-west-2a (zone ids like euw2-az1 are not accepted)",
+    ],
+    [
+      'a zone id',
+      { availabilityZones: ['euw2-az1', 'euw2-az2', 'euw2-az3'] },
+      "availabilityZones 'euw2-az1' is not a zone of eu-west-2; use zone names of the region, such as eu-west-2a (zone ids like euw2-az1 are not accepted)",
+    ],
+    [
+      'a zone twice',
+      { availabilityZones: ['eu-west-2a', 'eu-west-2a', 'eu-west-2b'] },
+      "availabilityZones lists 'eu-west-2a' twice; use 3 different zones",
+    ],
+    [
+      'a CIDR that is not one',
+      { cidr: '10.40.0/16' },
+      "cidr '10.40.0/16' is not an IPv4 CIDR; use 'a.b.c.d/n', e.g. 10.20.0.0/16",
+    ],
+    [
+      'an IPv6 CIDR',
+      { cidr: 'fd00::/56' },
+      "cidr 'fd00::/56' is not an IPv4 CIDR; use 'a.b.c.d/n', e.g. 10.20.0.0/16",
+    ],
+    [
+      'host bits',
+      { cidr: '10.40.1.0/16' },
+      "cidr '10.40.1.0/16' has host bits set; use the network address '10.40.0.0/16'",
+    ],
+    [
+      'a VPC too large',
+      { cidr: '10.0.0.0/8' },
+      "cidr '10.0.0.0/8' is a /8; use a prefix from /16 to /20",
+    ],
+    [
+      'a VPC too small',
+      { cidr: '10.40.0.0/24' },
+      "cidr '10.40.0.0/24' is a /24; use a prefix from /16 to /20",
+    ],
+    [
+      'a name resources cannot carry',
+      { name: 'Sandbox_1' },
+      "name 'Sandbox_1' is not a valid name; use 1 to 40 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (resource names are derived from it)",
+    ],
+    [
+      'a region that is not one',
+      { region: 'london' },
+      "region 'london' is not an AWS region; use a region name such as eu-west-2",
+    ],
+    [
+      'a retention CloudWatch does not offer',
+      { flowLogRetentionDays: 100 },
+      'flowLogRetentionDays 100 is not a retention CloudWatch Logs accepts; use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653',
+    ],
+  ])('%s', (_what, props, message) => {
+    const err = thrown(() =>
+      synthConstruct((s) => new SandboxVpc(s, 'Network', { ...VPC, ...props })),
+    );
+    expect(err.message).toBe(`test/Network: ${message}`);
+    expect(err.path).toBe('test/Network');
+  });
+});
+
+describe('SandboxCluster refuses', () => {
+  test.each<[string, Partial<SandboxClusterProps>, string]>([
+    [
+      'the whole internet',
+      { allowPublicEndpoint: ['0.0.0.0/0'] },
+      "allowPublicEndpoint[0] '0.0.0.0/0' opens the API endpoint to the whole internet; list the networks that need it, none broader than a /8",
+    ],
+    [
+      'the whole IPv6 internet',
+      { allowPublicEndpoint: ['203.0.113.0/24', '::/0'] },
+      "allowPublicEndpoint[1] '::/0' opens the API endpoint to the whole internet; list the networks that need it, none broader than a /8",
+    ],
+    [
+      'half the internet',
+      { allowPublicEndpoint: ['0.0.0.0/1'] },
+      "allowPublicEndpoint[0] '0.0.0.0/1' opens the API endpoint to a /1; list the networks that need it, none broader than a /8",
+    ],
+    [
+      'a /7',
+      { allowPublicEndpoint: ['128.0.0.0/7'] },
+      "allowPublicEndpoint[0] '128.0.0.0/7' opens the API endpoint to a /7; list the networks that need it, none broader than a /8",
+    ],
+    [
+      'a CIDR with host bits',
+      { allowPublicEndpoint: ['203.0.113.7/24'] },
+      "allowPublicEndpoint[0] '203.0.113.7/24' has host bits set; use the network address '203.0.113.0/24'",
+    ],
+    [
+      'a word',
+      { allowPublicEndpoint: ['office'] },
+      "allowPublicEndpoint[0] 'office' is not a CIDR; use 'a.b.c.d/n'",
+    ],
+    [
+      'one subnet',
+      { subnetIds: ['subnet-a'] },
+      'subnetIds must list at least 2 subnets (EKS needs two zones), got 1',
+    ],
+    [
+      'a retention under a year',
+      { logRetentionDays: 90 },
+      'logRetentionDays must be at least 365 days, got 90',
+    ],
+    [
+      'a retention CloudWatch does not offer',
+      { logRetentionDays: 500 },
+      'logRetentionDays 500 is not a retention CloudWatch Logs accepts; use one of 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653',
+    ],
+    [
+      'a name resources cannot carry',
+      { name: '-sandbox' },
+      "name '-sandbox' is not a valid name; use 1 to 40 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (resource names are derived from it)",
+    ],
+  ])('%s', (_what, props, message) => {
+    const err = thrown(() =>
+      synthConstruct((s) => new SandboxCluster(s, 'Cluster', { ...CLUSTER, ...props })),
+    );
+    expect(err.message).toBe(`test/Cluster: ${message}`);
+  });
+
+  test('and accepts a /8 and narrower, the boundary', () => {
+    expect(() =>
+      synthConstruct(
+        (s) =>
+          new SandboxCluster(s, 'Cluster', {
+            ...CLUSTER,
+            allowPublicEndpoint: ['10.0.0.0/8', '203.0.113.0/24'],
+          }),
+      ),
+    ).not.toThrow();
+  });
+});
