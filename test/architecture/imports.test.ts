@@ -61,7 +61,7 @@ describe('import boundaries', () => {
   test('GIVEN the source tree THEN the scan sees every layer (so the checks below cannot pass empty)', () => {
     for (const dir of ['constructs/k8s', 'constructs/aws', 'stacks', 'charts', 'policies/k8s'])
       expect(files.filter((f) => f.startsWith(dir)).length).toBeGreaterThan(0);
-    expect(specifiers('constructs/aws/node-groups.ts')).toContain(
+    expect(specifiers('constructs/aws/node-pool.ts')).toContain(
       '@cdktf/provider-aws/lib/eks-node-group',
     );
   });

@@ -1,9 +1,6 @@
-import {
-  GvisorNodeGroup,
-  GvisorNodeGroupProps,
-  NodePoolProps,
-  SystemNodeGroup,
-} from '../../../constructs/aws/node-groups';
+import { GvisorNodeGroup, GvisorNodeGroupProps } from '../../../constructs/aws/gvisor-node-group';
+import { NodePoolProps } from '../../../constructs/aws/node-pool';
+import { SystemNodeGroup } from '../../../constructs/aws/system-node-group';
 import {
   SANDBOX_NODE_LABEL,
   SANDBOX_NODE_LABEL_VALUE,

@@ -3,8 +3,10 @@
  * ValidationError naming the construct path, the field, the value and the fix. One row per
  * problem; every expected message is written out literally.
  */
+import { NodePoolProps } from '../../../constructs/aws/node-pool';
 import { SandboxCluster, SandboxClusterProps } from '../../../constructs/aws/sandbox-cluster';
 import { SandboxVpc, SandboxVpcProps } from '../../../constructs/aws/sandbox-vpc';
+import { SystemNodeGroup } from '../../../constructs/aws/system-node-group';
 import { ValidationError } from '../../../constructs/shared/errors';
 import { synthConstruct } from '../../support/aws';
 
@@ -170,5 +172,56 @@ describe('SandboxCluster refuses', () => {
           }),
       ),
     ).not.toThrow();
+  });
+});
+
+describe('the node pools refuse', () => {
+  const POOL: NodePoolProps = {
+    clusterName: 'sandbox',
+    clusterSecurityGroupId: 'sg-cluster',
+    vpcId: 'vpc-1',
+    subnetIds: ['subnet-a'],
+    instanceTypes: ['m6i.large'],
+    minSize: 1,
+    desiredSize: 1,
+    maxSize: 2,
+  };
+  test.each<[string, Partial<NodePoolProps>, string]>([
+    ['no subnets', { subnetIds: [] }, 'subnetIds must list at least 1 subnets, got 0'],
+    [
+      'no instance types',
+      { instanceTypes: [] },
+      'instanceTypes must list at least 1 instance types, got 0',
+    ],
+    [
+      'desired above max',
+      { desiredSize: 3 },
+      'minSize 1, desiredSize 3, maxSize 2: use whole numbers with 0 <= minSize <= desiredSize <= maxSize and maxSize >= 1',
+    ],
+    [
+      'min above desired',
+      { minSize: 2, desiredSize: 1 },
+      'minSize 2, desiredSize 1, maxSize 2: use whole numbers with 0 <= minSize <= desiredSize <= maxSize and maxSize >= 1',
+    ],
+    [
+      'a pool of nothing',
+      { minSize: 0, desiredSize: 0, maxSize: 0 },
+      'minSize 0, desiredSize 0, maxSize 0: use whole numbers with 0 <= minSize <= desiredSize <= maxSize and maxSize >= 1',
+    ],
+    [
+      'half a node',
+      { desiredSize: 1.5 },
+      'minSize 1, desiredSize 1.5, maxSize 2: use whole numbers with 0 <= minSize <= desiredSize <= maxSize and maxSize >= 1',
+    ],
+    [
+      'a disk the image does not fit',
+      { diskGib: 8 },
+      "diskGib 8: use a whole number of GiB from 20 (AL2023's image) to 16384 (gp3)",
+    ],
+  ])('%s', (_what, props, message) => {
+    const err = thrown(() =>
+      synthConstruct((s) => new SystemNodeGroup(s, 'System', { ...POOL, ...props })),
+    );
+    expect(err.message).toBe(`test/System: ${message}`);
   });
 });

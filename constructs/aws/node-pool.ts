@@ -1,19 +1,14 @@
+// The managed node group both pools are made of (GvisorNodeGroup, SystemNodeGroup). Not exported
+// from the package: the pools are.
 import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import {
-  SANDBOX_NODE_LABEL,
-  SANDBOX_NODE_LABEL_VALUE,
-  SANDBOX_NODE_TAINT_KEY,
-  SANDBOX_NODE_TAINT_VALUE,
-} from '../shared/labels';
 import { CustomerKey } from './customer-key';
-import { GvisorBootstrapOptions, userData } from './gvisor-bootstrap';
 import { serviceRole } from './iam';
+import { check, checkAtLeast } from './validation';
 
 /** Properties shared by both pools. */
 export interface NodePoolProps {
@@ -21,13 +16,16 @@ export interface NodePoolProps {
   /** The cluster's own security group (EKS creates it). */
   readonly clusterSecurityGroupId: string;
   readonly vpcId: string;
+  /** Private subnets for the nodes: at least one. */
   readonly subnetIds: string[];
+  /** EC2 instance types: at least one. */
   readonly instanceTypes: string[];
+  /** Whole numbers, 0 <= minSize <= desiredSize <= maxSize, maxSize >= 1. */
   readonly minSize: number;
   readonly desiredSize: number;
   readonly maxSize: number;
   /**
-   * Root volume size.
+   * Root volume size in GiB (20 to 16384).
    *
    * @default 100
    */
@@ -35,7 +33,7 @@ export interface NodePoolProps {
 }
 
 /** What a locked-down launch template and its node group are made of. */
-interface PoolParts {
+export interface PoolParts {
   readonly launchTemplate: LaunchTemplate;
   readonly nodeGroup: EksNodeGroup;
   readonly securityGroup: SecurityGroup;
@@ -48,7 +46,7 @@ interface PoolParts {
  * (pods cannot reach the node role through the metadata service), an encrypted gp3 root volume with
  * a customer key, no SSH key, its own security group, private subnets.
  */
-function pool(
+export function pool(
   scope: Construct,
   name: string,
   props: NodePoolProps,
@@ -58,6 +56,24 @@ function pool(
     taints?: { key: string; value: string; effect: string }[];
   },
 ): PoolParts {
+  check(scope, checkAtLeast('subnetIds', props.subnetIds, 1, 'subnets'));
+  check(scope, checkAtLeast('instanceTypes', props.instanceTypes, 1, 'instance types'));
+  const { minSize, desiredSize, maxSize } = props;
+  const whole = [minSize, desiredSize, maxSize].every((n) => Number.isInteger(n) && n >= 0);
+  if (!whole || maxSize < 1 || minSize > desiredSize || desiredSize > maxSize) {
+    check(
+      scope,
+      `minSize ${minSize}, desiredSize ${desiredSize}, maxSize ${maxSize}: use whole numbers with ` +
+        `0 <= minSize <= desiredSize <= maxSize and maxSize >= 1`,
+    );
+  }
+  const disk = props.diskGib ?? 100;
+  if (!Number.isInteger(disk) || disk < 20 || disk > 16384) {
+    check(
+      scope,
+      `diskGib ${disk}: use a whole number of GiB from 20 (AL2023's image) to 16384 (gp3)`,
+    );
+  }
   const volumeKey = new CustomerKey(scope, 'VolumeKey', {
     alias: `${name}-volumes`,
     allowAutoScaling: true,
@@ -105,7 +121,7 @@ function pool(
       {
         deviceName: '/dev/xvda',
         ebs: {
-          volumeSize: props.diskGib ?? 100,
+          volumeSize: disk,
           volumeType: 'gp3',
           encrypted: 'true',
           kmsKeyId: volumeKey.arn,
@@ -142,71 +158,4 @@ function pool(
     lifecycle: { ignoreChanges: ['scaling_config[0].desired_size'] },
   });
   return { launchTemplate, nodeGroup, securityGroup, volumeKey, role };
-}
-
-/** Properties for {@link GvisorNodeGroup}. */
-export interface GvisorNodeGroupProps extends NodePoolProps, GvisorBootstrapOptions {
-  /** The mirror bucket (nodes may read `gvisor/*` from it, nothing else). */
-  readonly mirrorBucketArn: string;
-  /** The mirror bucket's key (nodes may decrypt with it). */
-  readonly mirrorKeyArn: string;
-}
-
-/**
- * The sandbox pool: tainted so only gVisor pods land there, labelled for the `gvisor`
- * RuntimeClass, and bootstrapped with a pinned, verified runsc (see gvisor-bootstrap.ts). Changes
- * here never touch the system pool.
- */
-export class GvisorNodeGroup extends Construct {
-  public readonly nodeGroup: EksNodeGroup;
-  public readonly launchTemplate: LaunchTemplate;
-  public readonly securityGroup: SecurityGroup;
-  public readonly userData: string;
-
-  constructor(scope: Construct, id: string, props: GvisorNodeGroupProps) {
-    super(scope, id);
-    this.userData = userData(props);
-    const parts = pool(this, `${props.clusterName}-gvisor`, props, {
-      userData: this.userData,
-      labels: { [SANDBOX_NODE_LABEL]: SANDBOX_NODE_LABEL_VALUE },
-      // EKS spells the shared NoSchedule effect NO_SCHEDULE.
-      taints: [
-        { key: SANDBOX_NODE_TAINT_KEY, value: SANDBOX_NODE_TAINT_VALUE, effect: 'NO_SCHEDULE' },
-      ],
-    });
-    this.nodeGroup = parts.nodeGroup;
-    this.launchTemplate = parts.launchTemplate;
-    this.securityGroup = parts.securityGroup;
-    new IamRolePolicy(this, 'MirrorRead', {
-      role: parts.role.id,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Action: 's3:GetObject',
-            Resource: `${props.mirrorBucketArn}/gvisor/*`,
-          },
-          { Effect: 'Allow', Action: 'kms:Decrypt', Resource: props.mirrorKeyArn },
-        ],
-      }),
-    });
-  }
-}
-
-/** The small untainted pool for cluster add-ons (CoreDNS, controllers), so sandbox nodes never run them. */
-export class SystemNodeGroup extends Construct {
-  public readonly nodeGroup: EksNodeGroup;
-  public readonly launchTemplate: LaunchTemplate;
-  public readonly securityGroup: SecurityGroup;
-
-  constructor(scope: Construct, id: string, props: NodePoolProps) {
-    super(scope, id);
-    const parts = pool(this, `${props.clusterName}-system`, props, {
-      labels: { 'eval-sandbox.io/pool': 'system' },
-    });
-    this.nodeGroup = parts.nodeGroup;
-    this.launchTemplate = parts.launchTemplate;
-    this.securityGroup = parts.securityGroup;
-  }
 }
