@@ -143,6 +143,23 @@ export const EnvironmentSchema = z
     threatDetection: z.boolean(),
     /** Let `terraform destroy` delete the cluster (EKS deletion protection off). */
     allowClusterDeletion: z.boolean().default(false),
+    /**
+     * Terraform rule-pack findings this environment accepts, each with its reason (shown in every
+     * report). The only way to synthesize a documented opt-out the pack refuses, such as
+     * `allowPublicEndpoint` (SBX-TF1-eks-private-endpoint).
+     */
+    acknowledgements: z
+      .array(
+        z
+          .object({
+            rule: z.string().min(1),
+            reason: z
+              .string()
+              .min(20, 'must say why the finding is accepted (at least 20 characters)'),
+          })
+          .strict(),
+      )
+      .default([]),
     state: z
       .object({
         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),

@@ -8,6 +8,7 @@ import { SystemNodeGroup } from '../constructs/aws/system-node-group';
 import { SandboxCluster } from '../constructs/aws/sandbox-cluster';
 import { SandboxVpc } from '../constructs/aws/sandbox-vpc';
 import { ThreatDetection } from '../constructs/aws/threat-detection';
+import { acknowledgeTerraformRule } from '../constructs/aws/rule-pack-aspect';
 import { Environment } from './config';
 
 /**
@@ -27,6 +28,8 @@ export class PlatformStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, env: Environment) {
     super(scope, id);
+    // The environment's accepted findings, for the whole stack (the rule pack reads them at synth).
+    for (const ack of env.acknowledgements) acknowledgeTerraformRule(this, ack.rule, ack.reason);
     new AwsProvider(this, 'aws', {
       region: env.region,
       defaultTags: [

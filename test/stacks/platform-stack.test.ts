@@ -105,8 +105,32 @@ describe('PlatformStack opt-outs and settings from the environment', () => {
     );
   });
 
-  test('GIVEN allowPublicEndpoint THEN the API is public to those CIDRs only', () => {
-    const { json } = synthPlatform(devEnvironment({ allowPublicEndpoint: ['198.51.100.0/24'] }));
+  test('GIVEN allowPublicEndpoint alone THEN the rule pack refuses it, naming the rule and the way out', () => {
+    expect(() =>
+      synthPlatform(devEnvironment({ allowPublicEndpoint: ['198.51.100.0/24'] })),
+    ).toThrow(/SBX-TF1-eks-private-endpoint: .*fix it, or acknowledge it with a reason/);
+  });
+
+  test('GIVEN an acknowledgement without a reason THEN the environment is refused', () => {
+    expect(() =>
+      devEnvironment({
+        acknowledgements: [{ rule: 'SBX-TF1-eks-private-endpoint', reason: 'ok' }],
+      }),
+    ).toThrow(/acknowledgements\.0\.reason: must say why the finding is accepted/);
+  });
+
+  test('GIVEN allowPublicEndpoint and its acknowledgement THEN the API is public to those CIDRs only', () => {
+    const { json } = synthPlatform(
+      devEnvironment({
+        allowPublicEndpoint: ['198.51.100.0/24'],
+        acknowledgements: [
+          {
+            rule: 'SBX-TF1-eks-private-endpoint',
+            reason: 'the CI runners reach the API from 198.51.100.0/24 until the VPN lands',
+          },
+        ],
+      }),
+    );
     expect(one(json, 'aws_eks_cluster').vpc_config).toEqual(
       expect.objectContaining({
         endpoint_public_access: true,

@@ -1,6 +1,7 @@
 /** Test helpers for the cdktf side. */
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
+import { TerraformRulePackAspect } from '../../constructs/aws/rule-pack-aspect';
 import { parseEnvironment, Environment } from '../../stacks/config';
 import { ENVIRONMENTS } from '../../stacks/environments';
 import { PlatformStack } from '../../stacks/platform-stack';
@@ -13,13 +14,17 @@ export function devEnvironment(overrides: Record<string, unknown> = {}): Environ
   return parseEnvironment('dev', { ...(ENVIRONMENTS.dev as object), ...overrides });
 }
 
-/** Synthesizes a PlatformStack for `env` (validations on) and returns the JSON string and object. */
+/**
+ * Synthesizes a PlatformStack for `env` the way `npm run synth` does (validations on and the
+ * Terraform rule pack applied, so an error finding fails it) and returns the JSON string and object.
+ */
 export function synthPlatform(env: Environment = devEnvironment()): {
   text: string;
   json: Json;
   stack: PlatformStack;
 } {
   const stack = new PlatformStack(Testing.app(), 'test', env);
+  TerraformRulePackAspect.applyTo(stack);
   const text = Testing.synth(stack, true);
   return { text, json: JSON.parse(text), stack };
 }
