@@ -60,10 +60,4 @@ describe('SandboxAdmissionPolicies', () => {
       message,
     );
   });
-
-  test('snapshot', () => {
-    const chart = newChart();
-    new SandboxAdmissionPolicies(chart, 'Admission');
-    expect(synth(chart)).toMatchSnapshot();
-  });
 });
