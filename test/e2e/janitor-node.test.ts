@@ -46,21 +46,7 @@ let get: NodeHelpers['get'];
 let until: NodeHelpers['until'];
 let jobPods: NodeHelpers['jobPods'];
 let explain: NodeHelpers['explain'];
-
-/** The Job's terminal condition (`Complete` or `Failed`), once it has one. */
-async function finished(ns: string, job: string, timeoutMs = 180_000): Promise<KubeObject> {
-  return until(
-    `Job ${ns}/${job} finished`,
-    async () => {
-      const j = await get(`/apis/batch/v1/namespaces/${ns}/jobs/${job}`);
-      return (j.status?.conditions ?? []).find(
-        (c: KubeObject) => ['Complete', 'Failed'].includes(c.type) && c.status === 'True',
-      );
-    },
-    timeoutMs,
-    () => explain(ns),
-  );
-}
+let finished: NodeHelpers['finished'];
 
 /** A sandbox made by our constructs, its evaluation running the probe image with `args`. */
 function sandbox(
@@ -100,7 +86,7 @@ let runningJob: string;
 
 beforeAll(async () => {
   started = await startLocalNode('eval-sandbox-janitor-node');
-  ({ applyAll, get, until, jobPods, explain } = nodeHelpers(started));
+  ({ applyAll, get, until, jobPods, explain, finished } = nodeHelpers(started));
   ({ plane, node, tools } = started);
   admin = plane.admin();
 

@@ -62,21 +62,7 @@ let get: NodeHelpers['get'];
 let until: NodeHelpers['until'];
 let jobPods: NodeHelpers['jobPods'];
 let explain: NodeHelpers['explain'];
-
-/** Waits for the Job to finish and returns its terminal condition (`Complete` or `Failed`). */
-async function finished(ns: string, job: string, timeoutMs = 180_000): Promise<KubeObject> {
-  return until(
-    `Job ${ns}/${job} finished`,
-    async () => {
-      const j = await get(`/apis/batch/v1/namespaces/${ns}/jobs/${job}`);
-      return (j.status?.conditions ?? []).find(
-        (c: KubeObject) => ['Complete', 'Failed'].includes(c.type) && c.status === 'True',
-      );
-    },
-    timeoutMs,
-    () => explain(ns),
-  );
-}
+let finished: NodeHelpers['finished'];
 
 /** The terminated state of a Job's (only) pod's container. */
 async function terminated(ns: string, job: string): Promise<KubeObject> {
@@ -119,7 +105,7 @@ let started: StartedNode | undefined;
 
 beforeAll(async () => {
   started = await startLocalNode('eval-sandbox-node');
-  ({ applyAll, get, until, jobPods, explain } = nodeHelpers(started));
+  ({ applyAll, get, until, jobPods, explain, finished } = nodeHelpers(started));
   ({ plane, node, tools, stateDir } = started);
   admin = plane.admin();
 }, 45 * 60_000);

@@ -61,6 +61,8 @@ export interface NodeHelpers {
   ): Promise<T>;
   /** The pods of a Job. */
   jobPods(ns: string, job: string): Promise<KubeObject[]>;
+  /** Waits for a Job to finish and returns its terminal condition (`Complete` or `Failed`). */
+  finished(ns: string, job: string, timeoutMs?: number): Promise<KubeObject>;
   /** A namespace's events and pods and the kubelet's last lines, for a failure message. */
   explain(ns: string): Promise<string>;
 }
@@ -72,6 +74,25 @@ export function nodeHelpers(started: StartedNode): NodeHelpers {
     if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${res.body.message}`);
     return res.body;
   };
+  const until: NodeHelpers['until'] = async (what, check, timeoutMs, describe = async () => '') => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline)
+        throw new Error(`${what}: not after ${timeoutMs / 1000} s\n${await describe()}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+  const explain = async (ns: string): Promise<string> => {
+    const events = (await get(`/api/v1/namespaces/${ns}/events`)).items as KubeObject[];
+    const pods = (await get(`/api/v1/namespaces/${ns}/pods`)).items as KubeObject[];
+    return [
+      ...events.map((e) => `event ${e.involvedObject?.name} ${e.reason}: ${e.message}`),
+      ...pods.map((p) => `pod ${p.metadata.name}: ${JSON.stringify(p.status)}`),
+      `--- kubelet.log ---\n${started.node.logTail('kubelet', 15)}`,
+    ].join('\n');
+  };
   return {
     applyAll: async (objects) => {
       for (const o of objects) {
@@ -81,26 +102,21 @@ export function nodeHelpers(started: StartedNode): NodeHelpers {
       }
     },
     get,
-    until: async (what, check, timeoutMs, describe = async () => '') => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await check();
-        if (value !== undefined) return value;
-        if (Date.now() > deadline)
-          throw new Error(`${what}: not after ${timeoutMs / 1000} s\n${await describe()}`);
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    },
+    until,
     jobPods: async (ns, job) =>
       (await get(`/api/v1/namespaces/${ns}/pods?labelSelector=job-name%3D${job}`)).items,
-    explain: async (ns) => {
-      const events = (await get(`/api/v1/namespaces/${ns}/events`)).items as KubeObject[];
-      const pods = (await get(`/api/v1/namespaces/${ns}/pods`)).items as KubeObject[];
-      return [
-        ...events.map((e) => `event ${e.involvedObject?.name} ${e.reason}: ${e.message}`),
-        ...pods.map((p) => `pod ${p.metadata.name}: ${JSON.stringify(p.status)}`),
-        `--- kubelet.log ---\n${started.node.logTail('kubelet', 15)}`,
-      ].join('\n');
-    },
+    explain,
+    finished: (ns, job, timeoutMs = 180_000) =>
+      until(
+        `Job ${ns}/${job} finished`,
+        async () => {
+          const j = await get(`/apis/batch/v1/namespaces/${ns}/jobs/${job}`);
+          return (j.status?.conditions ?? []).find(
+            (c: KubeObject) => ['Complete', 'Failed'].includes(c.type) && c.status === 'True',
+          );
+        },
+        timeoutMs,
+        () => explain(ns),
+      ),
   };
 }
