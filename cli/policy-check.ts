@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { collectInputFiles, InputError } from './input-files';
-import { parseAllDocuments } from 'yaml';
+import { Composer, LineCounter, Parser } from 'yaml';
 import { PolicyEvaluator, UserInfo } from '../policies/k8s/evaluate';
 import { ALL_RULES } from '../policies/k8s/rules';
 import type { KubeObject } from '../policies/k8s/pack';
@@ -58,15 +58,38 @@ export interface LoadNotes {
 }
 
 /**
- * Parses one file into Kubernetes objects (multi-document YAML, JSON, `kind: List`). `read`
- * supplies the text of {@link STDIN}.
+ * The YAML documents of `text` as plain values, one at a time: the parser's tree of one document
+ * is dropped before the next is read, so memory grows with the largest document, not the file.
  */
-export function loadFile(
+function* yamlValues(file: string, text: string): Generator<unknown> {
+  const lines = new LineCounter();
+  const composer = new Composer();
+  for (const doc of composer.compose(new Parser(lines.addNewLine).parse(text), true)) {
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0];
+      const { line, col } = lines.linePos(e.pos[0]);
+      const what = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      throw new InputError(`${file}: not valid YAML at line ${line}, column ${col} (${what})`);
+    }
+    try {
+      yield doc.toJS();
+    } catch (err) {
+      // The YAML library refuses alias bombs ("Excessive alias count …") while converting.
+      throw new InputError(`${file}: refused (${(err as Error).message})`);
+    }
+  }
+}
+
+/**
+ * The Kubernetes objects of one file (multi-document YAML, JSON, `kind: List`), one document at a
+ * time. `read` supplies the text of {@link STDIN}; skipped documents and warnings go to `notes`.
+ */
+export function* fileObjects(
   file: string,
   skip: SkipOptions = {},
   notes: string[] = [],
   read: () => string = () => fs.readFileSync(0, 'utf8'),
-): LoadedObject[] {
+): Generator<LoadedObject> {
   let text: string;
   try {
     text = file === STDIN ? read() : fs.readFileSync(file, 'utf8');
@@ -75,39 +98,27 @@ export function loadFile(
       `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
     );
   }
-  const values: unknown[] = [];
+  let values: Iterable<unknown>;
   if (path.extname(file).toLowerCase() === '.json') {
     try {
-      values.push(JSON.parse(text));
+      values = [JSON.parse(text)];
     } catch (err) {
       throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
     }
   } else {
-    for (const doc of parseAllDocuments(text)) {
-      if (doc.errors.length > 0) {
-        const e = doc.errors[0];
-        const where = e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
-        throw new InputError(`${file}: not valid YAML${where} (${e.message.split('\n')[0]})`);
-      }
-      try {
-        values.push(doc.toJS());
-      } catch (err) {
-        // The YAML library refuses alias bombs ("Excessive alias count …") while converting.
-        throw new InputError(`${file}: refused (${(err as Error).message})`);
-      }
-    }
+    values = yamlValues(file, text);
   }
-  if (values.every((v) => v === null || v === undefined)) {
-    notes.push(`warning: ${file}: no objects (the file is empty)`);
-  }
-  const objects: LoadedObject[] = [];
-  values.forEach((value, i) => {
-    if (value === null || value === undefined) return; // an empty document
-    const where = values.length > 1 ? ` (document ${i + 1})` : '';
+  let index = 0;
+  let any = false;
+  for (const value of values) {
+    index++;
+    if (value === null || value === undefined) continue; // an empty document
+    any = true;
+    const where = index > 1 || /^---/m.test(text) ? ` (document ${index})` : '';
     if (typeof value !== 'object' || Array.isArray(value)) {
       if (skip.nonKubernetes) {
         notes.push(`skipped: ${file}${where}: not a Kubernetes object`);
-        return;
+        continue;
       }
       throw new InputError(
         `${file}${where}: not a Kubernetes object; expected a mapping with apiVersion and kind ` +
@@ -132,10 +143,20 @@ export function loadFile(
         );
       }
       if (skip.kinds?.includes(item.kind)) continue;
-      objects.push({ file, object: item });
+      yield { file, object: item };
     }
-  });
-  return objects;
+  }
+  if (!any) notes.push(`warning: ${file}: no objects (the file is empty)`);
+}
+
+/** Every object of one file, as a list (see {@link fileObjects}). */
+export function loadFile(
+  file: string,
+  skip: SkipOptions = {},
+  notes: string[] = [],
+  read?: () => string,
+): LoadedObject[] {
+  return [...fileObjects(file, skip, notes, read)];
 }
 
 /**
@@ -143,22 +164,24 @@ export function loadFile(
  * or as `userInfo`.
  */
 export function checkObjects(
-  objects: LoadedObject[],
+  objects: Iterable<LoadedObject>,
   include: string[] = [],
   userInfo?: UserInfo,
 ): CheckResult[] {
   const evaluator = PolicyEvaluator.forPack({ include });
-  return objects.map(({ file, object }) => {
+  const results: CheckResult[] = [];
+  for (const { file, object } of objects) {
     const verdict = evaluator.evaluate(object, { userInfo });
-    return {
+    results.push({
       file,
       kind: object.kind,
       namespace: object.metadata?.namespace ?? null,
       name: object.metadata?.name ?? null,
       admitted: verdict.admitted,
       violations: verdict.violations,
-    };
-  });
+    });
+  }
+  return results;
 }
 
 /** The text report. */
@@ -306,11 +329,16 @@ export function runPolicyCheck(
     error(user);
     return 2;
   }
-  let objects: LoadedObject[];
+  // Two passes over the input, one document in memory at a time: the first only checks that
+  // everything parses (a bad file means nothing is evaluated, exit 2), the second evaluates.
   const notes: string[] = [];
   const skip = { nonKubernetes: options.skipNonK8s, kinds: options.skipKind };
+  let files: string[];
+  let stdin: string | undefined;
+  const read = () => (stdin ??= readStdin());
   try {
-    objects = collectFiles(paths).flatMap((file) => loadFile(file, skip, notes, readStdin));
+    files = collectFiles(paths);
+    for (const file of files) for (const _ of fileObjects(file, skip, notes, read)) void _;
   } catch (err) {
     if (err instanceof InputError) {
       error(`error: ${err.message}`);
@@ -320,7 +348,10 @@ export function runPolicyCheck(
   }
   let results: CheckResult[];
   try {
-    results = checkObjects(objects, options.include, user);
+    const all = function* () {
+      for (const file of files) yield* fileObjects(file, skip, [], read);
+    };
+    results = checkObjects(all(), options.include, user);
   } catch (err) {
     error(`error: ${(err as Error).message}`);
     return 2;
