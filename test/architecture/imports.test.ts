@@ -91,6 +91,47 @@ describe('import boundaries', () => {
     },
   );
 
+  // The layers, bottom up, and what each may import of ours. constructs/shared is the
+  // framework-free core; the policy packs sit on it; the constructs on both; apps and the CLI on top.
+  const LAYERS: [string, string[]][] = [
+    ['constructs/shared/', ['constructs/shared/']],
+    ['policies/k8s/', ['constructs/shared/', 'policies/k8s/']],
+    ['policies/tf/', ['constructs/shared/', 'policies/tf/']],
+    ['policies/', ['constructs/shared/', 'policies/']],
+    ['constructs/k8s/', ['constructs/shared/', 'policies/k8s/', 'constructs/k8s/']],
+    ['constructs/aws/', ['constructs/shared/', 'policies/tf/', 'constructs/aws/']],
+    ['stacks/', ['constructs/shared/', 'policies/tf/', 'constructs/aws/', 'stacks/']],
+  ];
+  const layerOf = (file: string) => LAYERS.find(([prefix]) => file.startsWith(prefix));
+
+  test('GIVEN the layers THEN every import points down or sideways, never up', () => {
+    const upward = files.flatMap((file) => {
+      const layer = layerOf(file);
+      if (!layer) return []; // charts/ and cli/ are on top and may use everything below
+      return specifiers(file)
+        .map((spec) => resolveLocal(file, spec))
+        .filter((target): target is string => target !== undefined)
+        .filter((target) => !layer[1].some((allowed) => target.startsWith(allowed)))
+        .map((target) => `${file} → ${target}`);
+    });
+    expect(upward).toEqual([]);
+    // The check sees real imports across layers (so it cannot pass empty).
+    expect(specifiers('constructs/k8s/evaluation-job.ts')).toContain(
+      '../../policies/k8s/parameters',
+    );
+  });
+
+  test('GIVEN the core and the policy packs THEN they load no construct framework', () => {
+    const framework = files
+      .filter((f) => f.startsWith('constructs/shared/') || f.startsWith('policies/'))
+      .flatMap((f) =>
+        specifiers(f)
+          .filter((s) => isCdk8s(s) || isCdktf(s) || s === 'constructs')
+          .map((s) => `${f}: ${s}`),
+      );
+    expect(framework).toEqual([]);
+  });
+
   test('GIVEN any source file THEN cdktf is imported only under constructs/aws/ and stacks/', () => {
     const outside = files.filter(
       (f) =>
