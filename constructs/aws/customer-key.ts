@@ -9,11 +9,14 @@ export interface CustomerKeyProps {
   /** What the key protects, for its description and alias (`alias/<alias>`). */
   readonly alias: string;
   /**
-   * Service principals that may use the key (e.g. `logs.eu-west-2.amazonaws.com`).
+   * CloudWatch Logs may use the key for these log groups of this account, in `region`: the key
+   * policy names the service and, as AWS documents for Logs, conditions on the encryption context
+   * `kms:EncryptionContext:aws:logs:arn` being one of those log groups (so no other log group,
+   * of this account or another, can use it).
    *
    * @default - none: only IAM principals of the account, through IAM policies
    */
-  readonly servicePrincipals?: string[];
+  readonly cloudWatchLogs?: { readonly region: string; readonly logGroupNames: string[] };
   /**
    * Let EC2 Auto Scaling (its service-linked role) use the key, as encrypted node volumes need.
    *
@@ -44,11 +47,12 @@ export class CustomerKey extends Construct {
         Resource: '*',
       },
     ];
-    if (props.servicePrincipals && props.servicePrincipals.length > 0) {
+    if (props.cloudWatchLogs && props.cloudWatchLogs.logGroupNames.length > 0) {
+      const { region, logGroupNames } = props.cloudWatchLogs;
       statements.push({
-        Sid: 'ServiceUse',
+        Sid: 'CloudWatchLogsUse',
         Effect: 'Allow',
-        Principal: { Service: props.servicePrincipals },
+        Principal: { Service: `logs.${region}.amazonaws.com` },
         Action: [
           'kms:Encrypt*',
           'kms:Decrypt*',
@@ -57,7 +61,14 @@ export class CustomerKey extends Construct {
           'kms:Describe*',
         ],
         Resource: '*',
-        Condition: { StringEquals: { 'aws:SourceAccount': account.accountId } },
+        Condition: {
+          ArnEquals: {
+            'kms:EncryptionContext:aws:logs:arn': logGroupNames.map(
+              (name) =>
+                `arn:${partition.partition}:logs:${region}:${account.accountId}:log-group:${name}`,
+            ),
+          },
+        },
       });
     }
     if (props.allowAutoScaling) {

@@ -94,13 +94,14 @@ export class SandboxCluster extends Construct {
     check(this, checkRetention('logRetentionDays', retention, 365));
 
     this.secretsKey = new CustomerKey(this, 'SecretsKey', { alias: `${props.name}-eks-secrets` });
+    // EKS writes to this exact name; creating it first sets retention and encryption.
+    const logGroupName = `/aws/eks/${props.name}/cluster`;
     const logKey = new CustomerKey(this, 'LogKey', {
       alias: `${props.name}-eks-logs`,
-      servicePrincipals: [`logs.${props.region}.amazonaws.com`],
+      cloudWatchLogs: { region: props.region, logGroupNames: [logGroupName] },
     });
-    // EKS writes to this exact name; creating it first sets retention and encryption.
     this.logGroup = new CloudwatchLogGroup(this, 'ControlPlaneLogs', {
-      name: `/aws/eks/${props.name}/cluster`,
+      name: logGroupName,
       retentionInDays: retention,
       kmsKeyId: logKey.arn,
     });

@@ -197,12 +197,13 @@ export class SandboxVpc extends Construct {
       });
     }
 
+    const flowLogGroupName = `/eval-sandbox/${props.name}/vpc-flow-logs`;
     const key = new CustomerKey(this, 'FlowLogKey', {
       alias: `${props.name}-flow-logs`,
-      servicePrincipals: [`logs.${props.region}.amazonaws.com`],
+      cloudWatchLogs: { region: props.region, logGroupNames: [flowLogGroupName] },
     });
     this.flowLogGroup = new CloudwatchLogGroup(this, 'FlowLogGroup', {
-      name: `/eval-sandbox/${props.name}/vpc-flow-logs`,
+      name: flowLogGroupName,
       retentionInDays: props.flowLogRetentionDays ?? 365,
       kmsKeyId: key.arn,
     });

@@ -74,6 +74,13 @@ describe('SandboxCluster', () => {
     expect(group.name).toBe('/aws/eks/sandbox/cluster');
     expect(group.retention_in_days).toBe(365);
     expect(group.kms_key_id).toMatch(/^\$\{aws_kms_key\.Cluster_LogKey_\w+\.arn\}$/);
+    // The Logs service may use its key for this log group only (the documented condition).
+    const logKey = one(json, 'aws_kms_key', 'LogKey');
+    const logs = policy(logKey.policy).Statement.find((st) => st.Sid === 'CloudWatchLogsUse');
+    expect(logs?.Principal).toEqual({ Service: 'logs.eu-west-2.amazonaws.com' });
+    expect(logs?.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn']).toEqual([
+      expect.stringMatching(/:logs:eu-west-2:\$\{[^}]+\}:log-group:\/aws\/eks\/sandbox\/cluster$/),
+    ]);
     // Created before the cluster, or EKS creates it unencrypted with no expiry.
     expect(eks.depends_on).toEqual([
       expect.stringMatching(/^aws_cloudwatch_log_group\.Cluster_ControlPlaneLogs_/),

@@ -110,8 +110,19 @@ describe('SandboxVpc', () => {
     expect(group.kms_key_id).toMatch(/^\$\{aws_kms_key\.Network_FlowLogKey_.*\.arn\}$/);
     const key = one(json, 'aws_kms_key', 'FlowLogKey');
     expect(key.enable_key_rotation).toBe(true);
-    const service = policy(key.policy).Statement.find((s) => s.Sid === 'ServiceUse');
-    expect(service?.Principal.Service).toEqual(['logs.eu-west-2.amazonaws.com']);
+    // CloudWatch Logs may use the key for this log group only, by the condition AWS documents.
+    const logs = policy(key.policy).Statement.find((s) => s.Sid === 'CloudWatchLogsUse');
+    expect(logs?.Principal).toEqual({ Service: 'logs.eu-west-2.amazonaws.com' });
+    expect(logs?.Condition).toEqual({
+      ArnEquals: {
+        'kms:EncryptionContext:aws:logs:arn': [
+          expect.stringMatching(
+            /^arn:\$\{data\.aws_partition\.[^}]+\}:logs:eu-west-2:\$\{data\.aws_caller_identity\.[^}]+\.account_id\}:log-group:\/eval-sandbox\/t\/vpc-flow-logs$/,
+          ),
+        ],
+      },
+    });
+    expect(JSON.stringify(policy(key.policy))).not.toContain('aws:SourceAccount');
     // The role may write only to its own log group.
     const write = policy(one(json, 'aws_iam_role_policy', 'FlowLogPolicy').policy).Statement;
     expect(write).toEqual([
