@@ -85,6 +85,15 @@ export class PlatformStack extends TerraformStack {
       runscSha512: env.runsc.runscSha512,
       shimSha512: env.runsc.shimSha512,
     });
+    // Nodes are NotReady without the CNI, and cannot use Pod Identity without its agent: the pools
+    // wait for the add-ons that need no nodes to become active (they run as DaemonSets).
+    for (const pool of [this.systemPool, this.gvisorPool])
+      pool.nodeGroup.dependsOn = [
+        ...(pool.nodeGroup.dependsOn ?? []),
+        ...['vpc-cni', 'kube-proxy', 'eks-pod-identity-agent'].map((name) =>
+          dependable(this.cluster.addons[name]),
+        ),
+      ];
     // Add-ons that run pods become healthy only once nodes exist.
     for (const name of ['coredns', 'aws-ebs-csi-driver'])
       this.cluster.addons[name].dependsOn = [

@@ -2,6 +2,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { dependable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   SANDBOX_NODE_LABEL,
@@ -45,7 +46,7 @@ export class GvisorNodeGroup extends Construct {
     this.nodeGroup = parts.nodeGroup;
     this.launchTemplate = parts.launchTemplate;
     this.securityGroup = parts.securityGroup;
-    new IamRolePolicy(this, 'MirrorRead', {
+    const mirrorRead = new IamRolePolicy(this, 'MirrorRead', {
       role: parts.role.id,
       policy: JSON.stringify({
         Version: '2012-10-17',
@@ -58,6 +59,7 @@ export class GvisorNodeGroup extends Construct {
           { Effect: 'Allow', Action: 'kms:Decrypt', Resource: props.mirrorKeyArn },
         ],
       }),
-    });
+    }); // A node that boots before it may read the mirror masks its kubelet: the pool waits for it.
+    this.nodeGroup.dependsOn = [...(this.nodeGroup.dependsOn ?? []), dependable(mirrorRead)];
   }
 }

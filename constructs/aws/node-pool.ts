@@ -2,6 +2,7 @@
 // from the package: the pools are.
 import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Fn } from 'cdktf';
@@ -156,6 +157,10 @@ export function pool(
     labels: extra.labels,
     taint: extra.taints,
     lifecycle: { ignoreChanges: ['scaling_config[0].desired_size'] },
+    // A node must not boot before its role may join the cluster and pull images.
+    dependsOn: scope.node.children.filter(
+      (c): c is IamRolePolicyAttachment => c instanceof IamRolePolicyAttachment,
+    ),
   });
   return { launchTemplate, nodeGroup, securityGroup, volumeKey, role };
 }

@@ -83,6 +83,32 @@ describe('PlatformStack (dev)', () => {
     ]);
   });
 
+  test('GIVEN defaults THEN each pool waits for its role, the add-ons nodes need and (gVisor) the mirror read', () => {
+    const { json } = synthPlatform();
+    const groups = resources(json, 'aws_eks_node_group');
+    const dependsOn = (part: string) =>
+      (Object.entries(groups).find(([id]) => id.includes(part))?.[1].depends_on ?? []) as string[];
+    for (const pool of ['SystemPool', 'GvisorPool']) {
+      const deps = dependsOn(pool);
+      for (const addon of ['VpcCni', 'KubeProxy', 'PodIdentityAgent'])
+        expect({
+          pool,
+          addon,
+          waits: deps.some((d) => d.startsWith(`aws_eks_addon.Cluster_${addon}_`)),
+        }).toEqual({ pool, addon, waits: true });
+      // Both managed policies of the node role (worker node, registry pull).
+      expect(
+        deps.filter((d) => d.startsWith(`aws_iam_role_policy_attachment.${pool}_NodeRolePolicy`)),
+      ).toHaveLength(2);
+    }
+    expect(
+      dependsOn('GvisorPool').some((d) =>
+        d.startsWith('aws_iam_role_policy.GvisorPool_MirrorRead_'),
+      ),
+    ).toBe(true);
+    expect(dependsOn('SystemPool').some((d) => d.includes('MirrorRead'))).toBe(false);
+  });
+
   test('GIVEN defaults THEN the synthesized stack is unchanged (review the diff when it changes)', () => {
     expect(json.resource).toMatchSnapshot();
   });
