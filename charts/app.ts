@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, YamlOutputType } from 'cdk8s';
 import { checkFiles, collectSpecFiles, formatProblem } from '../cli/evaluations';
-import { renderFiles } from '../cli/validate';
+import { renderFiles, replaceDir, writeFiles } from '../cli/validate';
 import { ExampleSandboxChart } from './example-sandbox-chart';
 import { PlatformChart } from './platform-chart';
 
@@ -58,22 +58,11 @@ export function synthesize(
   build: (outdir: string) => App = buildApp,
   evaluationsDir: string | undefined = EVALUATIONS_DIR,
 ): string[] {
-  const target = path.resolve(outdir);
-  const staging = `${target}.tmp-${process.pid}`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  try {
+  replaceDir(outdir, (staging) => {
     build(staging).synth();
     if (evaluationsDir !== undefined) {
-      for (const [rel, text] of renderEvaluations(evaluationsDir)) {
-        const file = path.join(staging, EVALUATIONS_OUT, rel);
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, text);
-      }
+      writeFiles(path.join(staging, EVALUATIONS_OUT), renderEvaluations(evaluationsDir));
     }
-    fs.rmSync(target, { recursive: true, force: true });
-    fs.renameSync(staging, target);
-  } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
-  }
-  return fs.readdirSync(target).sort();
+  });
+  return fs.readdirSync(outdir).sort();
 }

@@ -149,16 +149,6 @@ export function* fileObjects(
   if (!any) notes.push(`warning: ${file}: no objects (the file is empty)`);
 }
 
-/** Every object of one file, as a list (see {@link fileObjects}). */
-export function loadFile(
-  file: string,
-  skip: SkipOptions = {},
-  notes: string[] = [],
-  read?: () => string,
-): LoadedObject[] {
-  return [...fileObjects(file, skip, notes, read)];
-}
-
 /**
  * Evaluates loaded objects against the pack (plus the `include`d rules), as the platform identity
  * or as `userInfo`.

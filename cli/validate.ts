@@ -266,24 +266,34 @@ export function renderFiles(
 }
 
 /**
- * Writes `files` as the whole content of `target`, all or nothing: into a sibling temporary folder
- * first, which then replaces `target` (so files of a removed spec disappear).
+ * Replaces the folder `target` with what `fill` writes into a sibling temporary folder, all or
+ * nothing: if `fill` throws, `target` is left as it was and the temporary folder is removed.
  */
-export function writeTree(target: string, files: Map<string, string>): void {
+export function replaceDir(target: string, fill: (staging: string) => void): void {
   const resolved = path.resolve(target);
   const staging = `${resolved}.tmp-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   try {
-    for (const [rel, text] of files) {
-      fs.mkdirSync(path.dirname(path.join(staging, rel)), { recursive: true });
-      fs.writeFileSync(path.join(staging, rel), text);
-    }
+    fill(staging);
     fs.mkdirSync(staging, { recursive: true });
     fs.rmSync(resolved, { recursive: true, force: true });
     fs.renameSync(staging, resolved);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** Writes `files` (relative path → text) under `dir`, creating folders as needed. */
+export function writeFiles(dir: string, files: Map<string, string>): void {
+  for (const [rel, text] of files) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+}
+
+/** Writes `files` as the whole content of `target` (see {@link replaceDir}). */
+export function writeTree(target: string, files: Map<string, string>): void {
+  replaceDir(target, (staging) => writeFiles(staging, files));
 }
 
 /** Options of {@link runRender}. */

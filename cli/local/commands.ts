@@ -15,8 +15,6 @@ import { ControlPlane, ControlPlaneState } from './control-plane';
 import { KubeClient } from './kube-client';
 import { buildNodeTools, LocalNode, NODE_NAME, removeNodeLeftovers } from './node';
 
-export { defaultStateDir };
-
 /** Finds the folder of the build scripts shipped with the package. */
 export function scriptsDir(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
