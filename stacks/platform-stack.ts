@@ -53,21 +53,15 @@ export class PlatformStack extends TerraformStack {
       cidr: env.vpcCidr,
       fullyPrivate: env.fullyPrivate,
     });
-    const privateSubnetIds = this.vpc.privateSubnets.map((s) => s.id);
     this.cluster = new SandboxCluster(this, 'Cluster', {
       name: env.clusterName,
       region: env.region,
-      subnetIds: privateSubnetIds,
+      network: this.vpc,
       allowPublicEndpoint: env.allowPublicEndpoint,
       clusterAdmins: env.clusterAdmins,
       allowClusterDeletion: env.allowClusterDeletion,
     });
-    const poolBase = {
-      clusterName: this.cluster.cluster.name,
-      clusterSecurityGroupId: this.cluster.cluster.vpcConfig.clusterSecurityGroupId,
-      vpcId: this.vpc.vpc.id,
-      subnetIds: privateSubnetIds,
-    };
+    const poolBase = { cluster: this.cluster, network: this.vpc };
     this.systemPool = new SystemNodeGroup(this, 'SystemPool', { ...poolBase, ...env.systemPool });
     this.artifacts = new ArtifactStore(this, 'Artifacts', { name: env.name });
     this.runscMirror = new ArtifactStore(this, 'RunscMirror', {
@@ -80,8 +74,7 @@ export class PlatformStack extends TerraformStack {
       ...env.gvisorPool,
       release: env.runsc.release,
       mirror: `s3://${env.runsc.mirrorBucket}/gvisor`,
-      mirrorBucketArn: this.runscMirror.bucket.arn,
-      mirrorKeyArn: this.runscMirror.key.arn,
+      mirrorStore: this.runscMirror,
       runscSha512: env.runsc.runscSha512,
       shimSha512: env.runsc.shimSha512,
     });

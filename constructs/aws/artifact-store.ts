@@ -6,6 +6,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Construct } from 'constructs';
 import { CustomerKey } from './customer-key';
+import { IEncryptedBucket } from './references';
 
 /** Properties for {@link ArtifactStore}. */
 export interface ArtifactStoreProps {
@@ -30,9 +31,11 @@ export interface ArtifactStoreProps {
  * aborted uploads). Evaluation results are written under `evaluations/` by the collector's
  * `ResultCollectorRole`, never by a sandbox (ADR 0003).
  */
-export class ArtifactStore extends Construct {
+export class ArtifactStore extends Construct implements IEncryptedBucket {
   public readonly bucket: S3Bucket;
   public readonly key: CustomerKey;
+  public readonly bucketArn: string;
+  public readonly keyArn: string;
 
   constructor(scope: Construct, id: string, props: ArtifactStoreProps) {
     super(scope, id);
@@ -43,6 +46,8 @@ export class ArtifactStore extends Construct {
         : { bucketPrefix: `${props.name}-artifacts-` }),
       forceDestroy: false,
     });
+    this.bucketArn = this.bucket.arn;
+    this.keyArn = this.key.arn;
     new S3BucketPublicAccessBlock(this, 'PublicAccessBlock', {
       bucket: this.bucket.id,
       blockPublicAcls: true,

@@ -12,13 +12,15 @@ import {
 } from '../shared/labels';
 import { GvisorBootstrapOptions, userData } from './gvisor-bootstrap';
 import { NodePoolProps, pool } from './node-pool';
+import { IEncryptedBucket } from './references';
 
 /** Properties for {@link GvisorNodeGroup}. */
 export interface GvisorNodeGroupProps extends NodePoolProps, GvisorBootstrapOptions {
-  /** The mirror bucket (nodes may read `gvisor/*` from it, nothing else). */
-  readonly mirrorBucketArn: string;
-  /** The mirror bucket's key (nodes may decrypt with it). */
-  readonly mirrorKeyArn: string;
+  /**
+   * The mirror bucket and its key, an `ArtifactStore` or `{ bucketArn, keyArn }`: nodes may read
+   * `gvisor/*` from it and decrypt with its key, nothing else.
+   */
+  readonly mirrorStore: IEncryptedBucket;
 }
 
 /**
@@ -35,7 +37,7 @@ export class GvisorNodeGroup extends Construct {
   constructor(scope: Construct, id: string, props: GvisorNodeGroupProps) {
     super(scope, id);
     this.userData = userData(props);
-    const parts = pool(this, `${props.clusterName}-gvisor`, props, {
+    const parts = pool(this, `${props.cluster.clusterName}-gvisor`, props, {
       userData: this.userData,
       labels: { [SANDBOX_NODE_LABEL]: SANDBOX_NODE_LABEL_VALUE },
       // EKS spells the shared NoSchedule effect NO_SCHEDULE.
@@ -54,9 +56,9 @@ export class GvisorNodeGroup extends Construct {
           {
             Effect: 'Allow',
             Action: 's3:GetObject',
-            Resource: `${props.mirrorBucketArn}/gvisor/*`,
+            Resource: `${props.mirrorStore.bucketArn}/gvisor/*`,
           },
-          { Effect: 'Allow', Action: 'kms:Decrypt', Resource: props.mirrorKeyArn },
+          { Effect: 'Allow', Action: 'kms:Decrypt', Resource: props.mirrorStore.keyArn },
         ],
       }),
     }); // A node that boots before it may read the mirror masks its kubelet: the pool waits for it.

@@ -1,4 +1,5 @@
 // The AWS (cdktf) constructs: a separate entry point, so the Kubernetes library never loads cdktf.
+export type { ISandboxNetwork, ISandboxCluster, IEncryptedBucket } from './references';
 export * from './customer-key';
 export * from './sandbox-vpc';
 export * from './sandbox-cluster';

@@ -8,17 +8,22 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { CustomerKey } from './customer-key';
+import { ISandboxCluster, ISandboxNetwork } from './references';
 import { serviceRole } from './iam';
 import { check, checkAtLeast } from './validation';
 
 /** Properties shared by both pools. */
 export interface NodePoolProps {
-  readonly clusterName: string;
-  /** The cluster's own security group (EKS creates it). */
-  readonly clusterSecurityGroupId: string;
-  readonly vpcId: string;
-  /** Private subnets for the nodes: at least one. */
-  readonly subnetIds: string[];
+  /** The cluster the nodes join: a `SandboxCluster`, or `{ clusterName, clusterSecurityGroupId }`. */
+  readonly cluster: ISandboxCluster;
+  /** The cluster's network: a `SandboxVpc`, or `{ vpcId, privateSubnetIds }`. */
+  readonly network: ISandboxNetwork;
+  /**
+   * Subnets for the nodes, when not all of the network's private subnets: at least one.
+   *
+   * @default - every private subnet of `network`
+   */
+  readonly subnetIds?: string[];
   /** EC2 instance types: at least one. */
   readonly instanceTypes: string[];
   /** Whole numbers, 0 <= minSize <= desiredSize <= maxSize, maxSize >= 1. */
@@ -57,7 +62,17 @@ export function pool(
     taints?: { key: string; value: string; effect: string }[];
   },
 ): PoolParts {
-  check(scope, checkAtLeast('subnetIds', props.subnetIds, 1, 'subnets'));
+  const subnetIds = props.subnetIds ?? props.network.privateSubnetIds;
+  check(
+    scope,
+    checkAtLeast(
+      props.subnetIds ? 'subnetIds' : 'network.privateSubnetIds',
+      subnetIds,
+      1,
+      'subnets',
+    ),
+  );
+  const clusterSecurityGroupId = props.cluster.clusterSecurityGroupId;
   check(scope, checkAtLeast('instanceTypes', props.instanceTypes, 1, 'instance types'));
   const { minSize, desiredSize, maxSize } = props;
   const whole = [minSize, desiredSize, maxSize].every((n) => Number.isInteger(n) && n >= 0);
@@ -82,14 +97,14 @@ export function pool(
   const securityGroup = new SecurityGroup(scope, 'SecurityGroup', {
     name,
     description: `${name} nodes: from the control plane and each other only`,
-    vpcId: props.vpcId,
+    vpcId: props.network.vpcId,
     ingress: [
       {
         description: 'from the cluster security group',
         fromPort: 0,
         toPort: 0,
         protocol: '-1',
-        securityGroups: [props.clusterSecurityGroupId],
+        securityGroups: [clusterSecurityGroupId],
       },
       {
         description: 'from nodes of this pool',
@@ -130,7 +145,7 @@ export function pool(
         },
       },
     ],
-    vpcSecurityGroupIds: [securityGroup.id, props.clusterSecurityGroupId],
+    vpcSecurityGroupIds: [securityGroup.id, clusterSecurityGroupId],
     monitoring: { enabled: true },
     ...(extra.userData ? { userData: Buffer.from(extra.userData, 'utf8').toString('base64') } : {}),
     tagSpecifications: [{ resourceType: 'instance', tags: { Name: name } }],
@@ -140,10 +155,10 @@ export function pool(
     'AmazonEC2ContainerRegistryPullOnly',
   ]);
   const nodeGroup = new EksNodeGroup(scope, 'Resource', {
-    clusterName: props.clusterName,
+    clusterName: props.cluster.clusterName,
     nodeGroupName: name,
     nodeRoleArn: role.arn,
-    subnetIds: props.subnetIds,
+    subnetIds,
     amiType: 'AL2023_x86_64_STANDARD',
     capacityType: 'ON_DEMAND',
     instanceTypes: props.instanceTypes,

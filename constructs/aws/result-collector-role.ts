@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { ValidationError } from '../shared/errors';
 import { SANDBOX_NAMESPACE_PREFIX } from '../shared/platform';
 import { checkDnsLabel } from '../shared/validation';
-import { ArtifactStore } from './artifact-store';
+import { IEncryptedBucket, ISandboxCluster } from './references';
 
 /** The key prefix of the artifact bucket that collected evaluation results are written under. */
 export const RESULTS_PREFIX = 'evaluations/';
@@ -15,12 +15,12 @@ export const RESULTS_PREFIX = 'evaluations/';
 export interface ResultCollectorRoleProps {
   /** Environment name; the role is named `<name>-result-collector` (at most 64 characters). */
   readonly name: string;
-  /** The EKS cluster the collector runs in. */
-  readonly clusterName: string;
+  /** The EKS cluster the collector runs in: a `SandboxCluster`, or `{ clusterName, … }`. */
+  readonly cluster: ISandboxCluster;
   /** The region of the cluster and the bucket (for the `kms:ViaService` condition). */
   readonly region: string;
   /** The bucket (and its customer key) results are written to. */
-  readonly store: ArtifactStore;
+  readonly store: IEncryptedBucket;
   /**
    * The collector's own namespace (the orchestrator's, or a dedicated one). Never a sandbox
    * namespace (`sbx-…`): a sandbox's service account must never hold cloud credentials.
@@ -101,7 +101,7 @@ export class ResultCollectorRole extends Construct {
             // service account (a sandbox's, say) cannot assume this role.
             Condition: {
               StringEquals: {
-                'aws:RequestTag/eks-cluster-name': props.clusterName,
+                'aws:RequestTag/eks-cluster-name': props.cluster.clusterName,
                 'aws:RequestTag/kubernetes-namespace': this.namespace,
                 'aws:RequestTag/kubernetes-service-account': this.serviceAccount,
               },
@@ -119,7 +119,7 @@ export class ResultCollectorRole extends Construct {
             Sid: 'WriteResults',
             Effect: 'Allow',
             Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
-            Resource: `${props.store.bucket.arn}/${this.prefix}*`,
+            Resource: `${props.store.bucketArn}/${this.prefix}*`,
           },
           {
             // GenerateDataKey to write; Decrypt because S3 reads the encrypted parts back to
@@ -127,14 +127,14 @@ export class ResultCollectorRole extends Construct {
             Sid: 'ArtifactKeyThroughS3',
             Effect: 'Allow',
             Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-            Resource: props.store.key.arn,
+            Resource: props.store.keyArn,
             Condition: { StringEquals: { 'kms:ViaService': `s3.${props.region}.amazonaws.com` } },
           },
         ],
       }),
     });
     this.association = new EksPodIdentityAssociation(this, 'Association', {
-      clusterName: props.clusterName,
+      clusterName: props.cluster.clusterName,
       namespace: this.namespace,
       serviceAccount: this.serviceAccount,
       roleArn: this.role.arn,

@@ -6,6 +6,7 @@ import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
 import { Construct } from 'constructs';
 import { KUBERNETES_MINOR } from '../shared/platform';
 import { CustomerKey } from './customer-key';
+import { ISandboxCluster, ISandboxNetwork } from './references';
 import { partitionOf, serviceRole } from './iam';
 import {
   check,
@@ -38,8 +39,11 @@ export interface SandboxClusterProps {
   readonly name: string;
   /** The AWS region (`eu-west-2`). */
   readonly region: string;
-  /** Private subnets for the control-plane network interfaces: at least two (two zones). */
-  readonly subnetIds: string[];
+  /**
+   * The network: a `SandboxVpc`, or `{ vpcId, privateSubnetIds }` of an existing VPC. The control
+   * plane's interfaces go in its private subnets: at least two (two zones).
+   */
+  readonly network: ISandboxNetwork;
   /**
    * CIDRs allowed to reach a public API endpoint: network addresses, none broader than a /8
    * (`0.0.0.0/0`, `::/0` and every other prefix under /8 are refused). Costs: the control plane is
@@ -76,8 +80,14 @@ export interface SandboxClusterProps {
  * (VPC CNI with network policy enforcement in strict mode, CoreDNS, kube-proxy, Pod Identity agent,
  * EBS CSI driver with its own Pod Identity role).
  */
-export class SandboxCluster extends Construct {
+export class SandboxCluster extends Construct implements ISandboxCluster {
   public readonly cluster: EksCluster;
+  /** The cluster name, as a reference (node pools created with it wait for the cluster). */
+  public readonly clusterName: string;
+  /** The security group EKS created for the cluster. */
+  public readonly clusterSecurityGroupId: string;
+  /** The network the cluster runs in (its node pools' default). */
+  public readonly network: ISandboxNetwork;
   public readonly secretsKey: CustomerKey;
   public readonly logGroup: CloudwatchLogGroup;
   public readonly addons: Record<string, EksAddon>;
@@ -89,7 +99,16 @@ export class SandboxCluster extends Construct {
     const retention = props.logRetentionDays ?? 365;
     check(this, checkName('name', props.name));
     check(this, checkRegion('region', props.region));
-    check(this, checkAtLeast('subnetIds', props.subnetIds, 2, 'subnets (EKS needs two zones)'));
+    this.network = props.network;
+    check(
+      this,
+      checkAtLeast(
+        'network.privateSubnetIds',
+        props.network.privateSubnetIds,
+        2,
+        'subnets (EKS needs two zones)',
+      ),
+    );
     check(this, checkPublicEndpointCidrs('allowPublicEndpoint', this.publicAccessCidrs));
     check(this, checkRetention('logRetentionDays', retention, 365));
 
@@ -120,7 +139,7 @@ export class SandboxCluster extends Construct {
       version: KUBERNETES_MINOR,
       roleArn: role.arn,
       vpcConfig: {
-        subnetIds: props.subnetIds,
+        subnetIds: props.network.privateSubnetIds,
         endpointPrivateAccess: true,
         endpointPublicAccess: this.publicAccessCidrs.length > 0,
         ...(this.publicAccessCidrs.length > 0 ? { publicAccessCidrs: this.publicAccessCidrs } : {}),
@@ -135,6 +154,9 @@ export class SandboxCluster extends Construct {
       deletionProtection: !(props.allowClusterDeletion ?? false),
       dependsOn: [this.logGroup],
     });
+
+    this.clusterName = this.cluster.name;
+    this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;
 
     const partition = partitionOf(this);
     (props.clusterAdmins ?? []).forEach((arn, i) => {

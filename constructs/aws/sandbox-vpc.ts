@@ -16,6 +16,7 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { CustomerKey } from './customer-key';
+import { ISandboxNetwork } from './references';
 import {
   check,
   checkAvailabilityZones,
@@ -58,9 +59,11 @@ export interface SandboxVpcProps {
  * NAT gateway per AZ (or none at all), VPC endpoints for ECR, S3, STS, CloudWatch Logs, EC2 and EKS,
  * flow logs to a KMS-encrypted log group, and the default security group emptied.
  */
-export class SandboxVpc extends Construct {
+export class SandboxVpc extends Construct implements ISandboxNetwork {
   public readonly vpc: Vpc;
   public readonly privateSubnets: Subnet[];
+  public readonly vpcId: string;
+  public readonly privateSubnetIds: string[];
   public readonly publicSubnets: Subnet[];
   public readonly endpointSecurityGroup: SecurityGroup;
   public readonly flowLogGroup: CloudwatchLogGroup;
@@ -104,6 +107,8 @@ export class SandboxVpc extends Construct {
           tags: tags(`private-${az}`, { 'kubernetes.io/role/internal-elb': '1' }),
         }),
     );
+    this.vpcId = this.vpc.id;
+    this.privateSubnetIds = this.privateSubnets.map((s) => s.id);
     this.publicSubnets = this.fullyPrivate
       ? []
       : props.availabilityZones.map(
@@ -191,7 +196,7 @@ export class SandboxVpc extends Construct {
         serviceName: `com.amazonaws.${props.region}.${service}`,
         vpcEndpointType: 'Interface',
         privateDnsEnabled: true,
-        subnetIds: this.privateSubnets.map((s) => s.id),
+        subnetIds: this.privateSubnetIds,
         securityGroupIds: [this.endpointSecurityGroup.id],
         tags: tags(service),
       });

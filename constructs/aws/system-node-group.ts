@@ -12,7 +12,7 @@ export class SystemNodeGroup extends Construct {
 
   constructor(scope: Construct, id: string, props: NodePoolProps) {
     super(scope, id);
-    const parts = pool(this, `${props.clusterName}-system`, props, {
+    const parts = pool(this, `${props.cluster.clusterName}-system`, props, {
       labels: { 'eval-sandbox.io/pool': 'system' },
     });
     this.nodeGroup = parts.nodeGroup;

@@ -12,10 +12,8 @@ import { Json, one, policy, resources, synthConstruct } from '../../support/aws'
 import { newChart, only, synth } from '../../support/k8s';
 
 const poolProps: NodePoolProps = {
-  clusterName: 'sandbox',
-  clusterSecurityGroupId: 'sg-cluster',
-  vpcId: 'vpc-1',
-  subnetIds: ['subnet-a', 'subnet-b', 'subnet-c'],
+  cluster: { clusterName: 'sandbox', clusterSecurityGroupId: 'sg-cluster' },
+  network: { vpcId: 'vpc-1', privateSubnetIds: ['subnet-a', 'subnet-b', 'subnet-c'] },
   instanceTypes: ['m6i.2xlarge'],
   minSize: 1,
   desiredSize: 2,
@@ -25,8 +23,10 @@ const gvisorProps: GvisorNodeGroupProps = {
   ...poolProps,
   release: '20251110',
   mirror: 's3://mirror/gvisor',
-  mirrorBucketArn: 'arn:aws:s3:::mirror',
-  mirrorKeyArn: 'arn:aws:kms:eu-west-2:123456789012:key/k',
+  mirrorStore: {
+    bucketArn: 'arn:aws:s3:::mirror',
+    keyArn: 'arn:aws:kms:eu-west-2:123456789012:key/k',
+  },
   runscSha512: 'a'.repeat(128),
   shimSha512: 'b'.repeat(128),
 };
@@ -88,7 +88,8 @@ describe.each([
 
   test('GIVEN defaults THEN it is a managed AL2023 group on the private subnets using the template', () => {
     expect(group.ami_type).toBe('AL2023_x86_64_STANDARD');
-    expect(group.subnet_ids).toEqual(poolProps.subnetIds);
+    expect(group.subnet_ids).toEqual(['subnet-a', 'subnet-b', 'subnet-c']);
+    expect(group.cluster_name).toBe('sandbox');
     expect(group.launch_template.id).toMatch(/^\$\{aws_launch_template\.\w+\.id\}$/);
     expect(group.scaling_config).toEqual({ min_size: 1, desired_size: 2, max_size: 4 });
     expect(group.instance_types).toEqual(['m6i.2xlarge']);
@@ -144,7 +145,11 @@ describe('GvisorNodeGroup', () => {
     const statements = policy(one(json, 'aws_iam_role_policy', 'MirrorRead').policy).Statement;
     expect(statements).toEqual([
       { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::mirror/gvisor/*' },
-      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: gvisorProps.mirrorKeyArn },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: 'arn:aws:kms:eu-west-2:123456789012:key/k',
+      },
     ]);
   });
 
@@ -156,6 +161,13 @@ describe('GvisorNodeGroup', () => {
 });
 
 describe('SystemNodeGroup', () => {
+  test('GIVEN subnetIds THEN the nodes use only those, not every private subnet of the network', () => {
+    const narrowed = synthConstruct(
+      (s) => new SystemNodeGroup(s, 'SystemPool', { ...poolProps, subnetIds: ['subnet-b'] }),
+    );
+    expect(one(narrowed, 'aws_eks_node_group').subnet_ids).toEqual(['subnet-b']);
+  });
+
   const group = one(system(), 'aws_eks_node_group');
 
   test('GIVEN defaults THEN it is untainted, has no user data and is not labelled as a sandbox node', () => {

@@ -21,7 +21,7 @@ function add(s: TerraformStack, overrides: Overrides = {}): ResultCollectorRole 
   const store = new ArtifactStore(s, 'Artifacts', { name: 'dev' });
   return new ResultCollectorRole(s, 'Collector', {
     name: 'dev',
-    clusterName: 'sandbox',
+    cluster: { clusterName: 'sandbox', clusterSecurityGroupId: 'sg-cluster' },
     region: 'eu-west-2',
     store,
     namespace: 'eval-orchestrator',
@@ -161,7 +161,7 @@ describe('ResultCollectorRole', () => {
             const store = new ArtifactStore(s, 'Artifacts', { name: 'dev' });
             new ResultCollectorRole(s, 'Collector', {
               name: 'dev',
-              clusterName: 'sandbox',
+              cluster: { clusterName: 'sandbox', clusterSecurityGroupId: 'sg-cluster' },
               region: 'eu-west-2',
               store,
               namespace: store.bucket.bucket,

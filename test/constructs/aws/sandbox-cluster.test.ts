@@ -17,7 +17,7 @@ import {
 const base: SandboxClusterProps = {
   name: 'sandbox',
   region: 'eu-west-2',
-  subnetIds: ['subnet-a', 'subnet-b', 'subnet-c'],
+  network: { vpcId: 'vpc-1', privateSubnetIds: ['subnet-a', 'subnet-b', 'subnet-c'] },
 };
 const cluster = (props: Partial<SandboxClusterProps> = {}): Json =>
   synthConstruct((s) => new SandboxCluster(s, 'Cluster', { ...base, ...props }));
@@ -29,7 +29,7 @@ describe('SandboxCluster', () => {
   test(`GIVEN defaults THEN EKS runs the target minor ${KUBERNETES_MINOR} on the private subnets`, () => {
     expect(KUBERNETES_MINOR).toBe('1.35');
     expect(eks.version).toBe(KUBERNETES_MINOR);
-    expect(eks.vpc_config.subnet_ids).toEqual(base.subnetIds);
+    expect(eks.vpc_config.subnet_ids).toEqual(['subnet-a', 'subnet-b', 'subnet-c']);
   });
 
   test('GIVEN defaults THEN the API endpoint is private only', () => {

@@ -16,11 +16,8 @@ const VPC: SandboxVpcProps = {
   availabilityZones: ['eu-west-2a', 'eu-west-2b', 'eu-west-2c'],
   cidr: '10.40.0.0/16',
 };
-const CLUSTER: SandboxClusterProps = {
-  name: 'sandbox',
-  region: 'eu-west-2',
-  subnetIds: ['subnet-a', 'subnet-b', 'subnet-c'],
-};
+const NETWORK = { vpcId: 'vpc-1', privateSubnetIds: ['subnet-a', 'subnet-b', 'subnet-c'] };
+const CLUSTER: SandboxClusterProps = { name: 'sandbox', region: 'eu-west-2', network: NETWORK };
 
 function thrown(build: () => void): ValidationError {
   try {
@@ -137,8 +134,8 @@ describe('SandboxCluster refuses', () => {
     ],
     [
       'one subnet',
-      { subnetIds: ['subnet-a'] },
-      'subnetIds must list at least 2 subnets (EKS needs two zones), got 1',
+      { network: { vpcId: 'vpc-1', privateSubnetIds: ['subnet-a'] } },
+      'network.privateSubnetIds must list at least 2 subnets (EKS needs two zones), got 1',
     ],
     [
       'a retention under a year',
@@ -177,10 +174,8 @@ describe('SandboxCluster refuses', () => {
 
 describe('the node pools refuse', () => {
   const POOL: NodePoolProps = {
-    clusterName: 'sandbox',
-    clusterSecurityGroupId: 'sg-cluster',
-    vpcId: 'vpc-1',
-    subnetIds: ['subnet-a'],
+    cluster: { clusterName: 'sandbox', clusterSecurityGroupId: 'sg-cluster' },
+    network: { vpcId: 'vpc-1', privateSubnetIds: ['subnet-a'] },
     instanceTypes: ['m6i.large'],
     minSize: 1,
     desiredSize: 1,
@@ -188,6 +183,11 @@ describe('the node pools refuse', () => {
   };
   test.each<[string, Partial<NodePoolProps>, string]>([
     ['no subnets', { subnetIds: [] }, 'subnetIds must list at least 1 subnets, got 0'],
+    [
+      'a network without private subnets',
+      { network: { vpcId: 'vpc-1', privateSubnetIds: [] } },
+      'network.privateSubnetIds must list at least 1 subnets, got 0',
+    ],
     [
       'no instance types',
       { instanceTypes: [] },
