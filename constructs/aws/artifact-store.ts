@@ -7,9 +7,11 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { Construct } from 'constructs';
 import { CustomerKey } from './customer-key';
 import { IEncryptedBucket } from './references';
+import { check, checkBucketName, checkDays, checkName } from './validation';
 
 /** Properties for {@link ArtifactStore}. */
 export interface ArtifactStoreProps {
+  /** Environment name: prefix of the bucket (`<name>-artifacts-…`) and of its key's alias. */
   readonly name: string;
   /**
    * The bucket name.
@@ -39,6 +41,10 @@ export class ArtifactStore extends Construct implements IEncryptedBucket {
 
   constructor(scope: Construct, id: string, props: ArtifactStoreProps) {
     super(scope, id);
+    check(this, checkName('name', props.name));
+    if (props.bucketName !== undefined)
+      check(this, checkBucketName('bucketName', props.bucketName));
+    check(this, checkDays('expireAfterDays', props.expireAfterDays ?? 365, 1));
     this.key = new CustomerKey(this, 'Key', { alias: `${props.name}-artifacts` });
     this.bucket = new S3Bucket(this, 'Resource', {
       ...(props.bucketName

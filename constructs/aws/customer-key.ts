@@ -3,6 +3,7 @@ import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { Construct } from 'constructs';
+import { check, checkKmsAlias } from './validation';
 
 /** Properties for {@link CustomerKey}. */
 export interface CustomerKeyProps {
@@ -36,6 +37,7 @@ export class CustomerKey extends Construct {
 
   constructor(scope: Construct, id: string, props: CustomerKeyProps) {
     super(scope, id);
+    check(this, checkKmsAlias('alias', props.alias));
     const account = new DataAwsCallerIdentity(this, 'Account');
     const partition = new DataAwsPartition(this, 'Partition');
     const statements: object[] = [

@@ -14,9 +14,17 @@ export interface GvisorBootstrapOptions {
   readonly release: string;
   /** `s3://bucket/prefix` holding `<release>/x86_64/{runsc,containerd-shim-runsc-v1}`. */
   readonly mirror: string;
-  /** sha512 of runsc; when absent the node refuses to install it (fail closed). */
+  /**
+   * sha512 of runsc.
+   *
+   * @default - none: the node refuses to install runsc and masks its kubelet (fail closed)
+   */
   readonly runscSha512?: string;
-  /** sha512 of containerd-shim-runsc-v1; when absent the node refuses to install it. */
+  /**
+   * sha512 of containerd-shim-runsc-v1.
+   *
+   * @default - none: the node refuses to install the shim and masks its kubelet (fail closed)
+   */
   readonly shimSha512?: string;
 }
 

@@ -2,9 +2,11 @@ import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
 import { Construct } from 'constructs';
 import { CustomerKey } from './customer-key';
+import { check, checkName } from './validation';
 
 /** Properties for {@link ImageRegistry}. */
 export interface ImageRegistryProps {
+  /** Environment name; the repository is `<name>/tasks` and its key `alias/<name>-images`. */
   readonly name: string;
 }
 
@@ -14,6 +16,7 @@ export class ImageRegistry extends Construct {
 
   constructor(scope: Construct, id: string, props: ImageRegistryProps) {
     super(scope, id);
+    check(this, checkName('name', props.name));
     const key = new CustomerKey(this, 'Key', { alias: `${props.name}-images` });
     this.repository = new EcrRepository(this, 'Resource', {
       name: `${props.name}/tasks`,

@@ -26,9 +26,11 @@ export interface NodePoolProps {
   readonly subnetIds?: string[];
   /** EC2 instance types: at least one. */
   readonly instanceTypes: string[];
-  /** Whole numbers, 0 <= minSize <= desiredSize <= maxSize, maxSize >= 1. */
+  /** Fewest nodes: a whole number, 0 <= minSize <= desiredSize. */
   readonly minSize: number;
+  /** Nodes at creation (later changes are left to whatever scales the group): minSize..maxSize. */
   readonly desiredSize: number;
+  /** Most nodes: at least 1 and at least desiredSize. */
   readonly maxSize: number;
   /**
    * Root volume size in GiB (20 to 16384).

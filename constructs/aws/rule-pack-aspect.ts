@@ -35,9 +35,17 @@ function acknowledgementsIn(stack: TerraformStack): TfAcknowledgement[] {
 }
 
 export interface TerraformRulePackAspectProps {
-  /** Acknowledgements besides those attached with `acknowledgeTerraformRule`. */
+  /**
+   * Acknowledgements besides those attached with `acknowledgeTerraformRule`.
+   *
+   * @default - none: only those attached to the stacks
+   */
   readonly acknowledgements?: TfAcknowledgement[];
-  /** Receives each stack's report (for printing the acknowledged findings). */
+  /**
+   * Receives each stack's report (for printing the acknowledged findings).
+   *
+   * @default - reports are not passed on; a failing rule still stops synth
+   */
   readonly onReport?: (stack: TerraformStack, report: TfReport) => void;
 }
 

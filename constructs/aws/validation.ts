@@ -117,6 +117,39 @@ export function checkRetention(field: string, days: number, minDays: number): st
   return undefined;
 }
 
+/** An S3 bucket name (general purpose bucket rules), for a bucket of our own. */
+export function checkBucketName(field: string, value: string): string | undefined {
+  if (unresolved(value)) return undefined;
+  const fix =
+    'use 3 to 63 lowercase letters, digits, "-" and ".", starting and ending with a letter or digit';
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value))
+    return `${field} '${value}' is not a valid S3 bucket name; ${fix}`;
+  if (value.includes('..') || /^\d+\.\d+\.\d+\.\d+$/.test(value))
+    return `${field} '${value}' is not a valid S3 bucket name (no '..', not an IP address); ${fix}`;
+  if (
+    /^(xn--|sthree-|amzn-s3-demo-)/.test(value) ||
+    /(-s3alias|--ol-s3|\.mrap|--x-s3)$/.test(value)
+  )
+    return `${field} '${value}' uses a prefix or suffix S3 reserves; choose another name`;
+  return undefined;
+}
+
+/** A KMS alias name after `alias/`: letters, digits, '/', '_' and '-', not under `aws/`. */
+export function checkKmsAlias(field: string, value: string): string | undefined {
+  if (unresolved(value)) return undefined;
+  if (/^[a-zA-Z0-9/_-]{1,250}$/.test(value) && !value.startsWith('aws/')) return undefined;
+  return (
+    `${field} '${value}' is not a valid KMS alias; use 1 to 250 letters, digits, '/', '_' and ` +
+    `'-', not starting with 'aws/' (KMS reserves it)`
+  );
+}
+
+/** A whole number of days, at least `minDays`. */
+export function checkDays(field: string, days: number, minDays: number): string | undefined {
+  if (Number.isInteger(days) && days >= minDays) return undefined;
+  return `${field} ${days}: use a whole number of days, at least ${minDays}`;
+}
+
 /** A list that must hold at least `min` entries. */
 export function checkAtLeast(
   field: string,

@@ -3,6 +3,10 @@
  * ValidationError naming the construct path, the field, the value and the fix. One row per
  * problem; every expected message is written out literally.
  */
+import { TerraformStack } from 'cdktf';
+import { ArtifactStore } from '../../../constructs/aws/artifact-store';
+import { CustomerKey } from '../../../constructs/aws/customer-key';
+import { ImageRegistry } from '../../../constructs/aws/image-registry';
 import { NodePoolProps } from '../../../constructs/aws/node-pool';
 import { SandboxCluster, SandboxClusterProps } from '../../../constructs/aws/sandbox-cluster';
 import { SandboxVpc, SandboxVpcProps } from '../../../constructs/aws/sandbox-vpc';
@@ -223,5 +227,62 @@ describe('the node pools refuse', () => {
       synthConstruct((s) => new SystemNodeGroup(s, 'System', { ...POOL, ...props })),
     );
     expect(err.message).toBe(`test/System: ${message}`);
+  });
+});
+
+describe('the stores and keys refuse', () => {
+  test.each<[string, (s: TerraformStack) => void, string]>([
+    [
+      'an artifact store name with capitals',
+      (s) => new ArtifactStore(s, 'Store', { name: 'Research' }),
+      "test/Store: name 'Research' is not a valid name; use 1 to 40 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (resource names are derived from it)",
+    ],
+    [
+      'a bucket name with an underscore',
+      (s) => new ArtifactStore(s, 'Store', { name: 'research', bucketName: 'my_bucket' }),
+      `test/Store: bucketName 'my_bucket' is not a valid S3 bucket name; use 3 to 63 lowercase letters, digits, "-" and ".", starting and ending with a letter or digit`,
+    ],
+    [
+      'a bucket name that is an IP address',
+      (s) => new ArtifactStore(s, 'Store', { name: 'research', bucketName: '192.168.5.4' }),
+      `test/Store: bucketName '192.168.5.4' is not a valid S3 bucket name (no '..', not an IP address); use 3 to 63 lowercase letters, digits, "-" and ".", starting and ending with a letter or digit`,
+    ],
+    [
+      'a bucket name with a reserved suffix',
+      (s) => new ArtifactStore(s, 'Store', { name: 'research', bucketName: 'results-s3alias' }),
+      "test/Store: bucketName 'results-s3alias' uses a prefix or suffix S3 reserves; choose another name",
+    ],
+    [
+      'an expiry of zero days',
+      (s) => new ArtifactStore(s, 'Store', { name: 'research', expireAfterDays: 0 }),
+      'test/Store: expireAfterDays 0: use a whole number of days, at least 1',
+    ],
+    [
+      'a registry name with a slash',
+      (s) => new ImageRegistry(s, 'Registry', { name: 'team/research' }),
+      "test/Registry: name 'team/research' is not a valid name; use 1 to 40 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (resource names are derived from it)",
+    ],
+    [
+      'a key alias under aws/',
+      (s) => new CustomerKey(s, 'Key', { alias: 'aws/ebs' }),
+      "test/Key: alias 'aws/ebs' is not a valid KMS alias; use 1 to 250 letters, digits, '/', '_' and '-', not starting with 'aws/' (KMS reserves it)",
+    ],
+    [
+      'a key alias with a space',
+      (s) => new CustomerKey(s, 'Key', { alias: 'my key' }),
+      "test/Key: alias 'my key' is not a valid KMS alias; use 1 to 250 letters, digits, '/', '_' and '-', not starting with 'aws/' (KMS reserves it)",
+    ],
+  ])('%s', (_what, build, message) => {
+    expect(thrown(() => synthConstruct(build)).message).toBe(message);
+  });
+
+  test('GIVEN valid names THEN nothing is refused (the checks are not blanket refusals)', () => {
+    expect(() =>
+      synthConstruct((s) => {
+        new ArtifactStore(s, 'Store', { name: 'research', bucketName: 'research.results-1' });
+        new ImageRegistry(s, 'Registry', { name: 'research' });
+        new CustomerKey(s, 'Key', { alias: 'research/eks_secrets-1' });
+      }),
+    ).not.toThrow();
   });
 });
