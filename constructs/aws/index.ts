@@ -12,3 +12,6 @@ export * from './result-collector-role';
 export * from './image-registry';
 export * from './threat-detection';
 export * from './rule-pack-aspect';
+// Types of the rule pack's reports and acknowledgements (the pack lives in policies/tf/).
+export type { TfAcknowledgement, TfReport } from '../../policies/tf/pack';
+export type { TfFinding } from '../../policies/tf/rule';

@@ -11,3 +11,13 @@ export * from './posture-record';
 export * from './conformance-probe';
 export * from './sandbox-janitor';
 export * from './janitor-logic';
+// Types the admission policies' props and fields use (the pack itself lives in policies/k8s/).
+export type { KubeObject, PolicyPair } from '../../policies/k8s/pack';
+export type {
+  AdmissionRule,
+  RuleMatch,
+  RuleValidation,
+  RuleVariable,
+  Severity,
+} from '../../policies/k8s/rule';
+export type { PolicyParameters } from '../../policies/k8s/parameters';

@@ -41,7 +41,8 @@ interface RecordedProbe {
   readonly argoCdHook: string | null;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A JSON value: what a posture record is made of. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type K8sJson = Record<string, any>;
 

@@ -4,7 +4,8 @@
 import * as ipaddr from 'ipaddr.js';
 import { INSTANCE_METADATA_CIDRS, LINK_LOCAL_CIDRS } from './platform';
 
-type Address = ipaddr.IPv4 | ipaddr.IPv6;
+/** A parsed IPv4 or IPv6 address (ipaddr.js). */
+export type Address = ipaddr.IPv4 | ipaddr.IPv6;
 type Parsed = { readonly address: Address; readonly bits: number };
 
 const DECIMAL = '(0|[1-9][0-9]{0,2})';
