@@ -230,6 +230,58 @@ describe('in a fresh cdk8s app (cdk8s init typescript-app)', () => {
   });
 });
 
+describe('in a cdk8s app on the oldest peers the package supports', () => {
+  // The lowest versions of package.json's peer ranges (cdk8s ^2.70.0, constructs ^10.4.2;
+  // cdk8s-plus-28 has one 2.5 release). devDependencies alias them so `npm ci` caches them.
+  const app = () => path.join(work, 'cdk8s-app-oldest');
+
+  beforeAll(() => {
+    newApp(
+      app(),
+      path.join(ROOT, 'node_modules', 'cdk8s-cli', 'templates', 'typescript-app'),
+      'cdk8s.yaml',
+      {
+        'eval-sandbox': `file:${tarball}`,
+        cdk8s: lockedVersion('cdk8s-oldest-supported'),
+        'cdk8s-plus-28': lockedVersion('cdk8s-plus-28'),
+        constructs: lockedVersion('constructs-oldest-supported'),
+      },
+      readmeExample('eval-sandbox'),
+    );
+  });
+
+  test('the lowest versions tested are the floors of package.json’s peer ranges', () => {
+    const peers = (
+      JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+        peerDependencies: Record<string, string>;
+      }
+    ).peerDependencies;
+    expect({ cdk8s: peers.cdk8s, constructs: peers.constructs }).toEqual({
+      cdk8s: `^${lockedVersion('cdk8s-oldest-supported')}`,
+      constructs: `^${lockedVersion('constructs-oldest-supported')}`,
+    });
+  });
+
+  test('the README example compiles and synthesizes with one copy of constructs', () => {
+    const installed = (name: string) =>
+      (
+        JSON.parse(
+          fs.readFileSync(path.join(app(), 'node_modules', name, 'package.json'), 'utf8'),
+        ) as { version: string }
+      ).version;
+    expect({ cdk8s: installed('cdk8s'), constructs: installed('constructs') }).toEqual({
+      cdk8s: '2.70.0',
+      constructs: '10.4.2',
+    });
+    expect(
+      fs.existsSync(path.join(app(), 'node_modules', 'eval-sandbox', 'node_modules', 'constructs')),
+    ).toBe(false);
+    ok(app(), path.join(app(), 'node_modules', '.bin', 'tsc'), []);
+    ok(app(), path.join(BIN, 'cdk8s'), ['synth', '--app', 'node main.js']);
+    expect(fs.readdirSync(path.join(app(), 'dist')).length).toBeGreaterThan(0);
+  });
+});
+
 describe('in a fresh cdktf app (cdktf init --template=typescript)', () => {
   const app = () => path.join(work, 'cdktf-app');
   const MAIN = `import { App } from 'cdktf';
