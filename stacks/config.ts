@@ -60,6 +60,14 @@ const nodePool = (families: string[]) =>
       }
     });
 
+/** Where a stack keeps its Terraform state (S3, native lock file). */
+const STATE = z
+  .object({
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+    key: z.string().min(1),
+  })
+  .strict();
+
 export const EnvironmentSchema = z
   .object({
     /** Name used in resource names and the state key. */
@@ -95,7 +103,11 @@ export const EnvironmentSchema = z
     systemPool: nodePool(SYSTEM_INSTANCE_FAMILIES),
     runsc: z
       .object({
-        /** The private S3 bucket gVisor nodes install runsc from (created by the stack, filled by scripts/aws/fill-runsc-mirror.sh). */
+        /**
+         * The private S3 bucket gVisor nodes install runsc from: the account's mirror (created by
+         * the account stack, filled by scripts/aws/fill-runsc-mirror.sh), so the same name as
+         * `runscMirrorBucket` of the account.
+         */
         mirrorBucket: z
           .string()
           .regex(
@@ -139,8 +151,12 @@ export const EnvironmentSchema = z
           });
         }
       }),
-    /** GuardDuty EKS audit-log and runtime monitoring. */
-    threatDetection: z.boolean(),
+    /**
+     * The VPC CNI's NetworkPolicy enforcement: 'strict' (default deny for every pod) in steady
+     * state; 'standard' only for a new cluster's first apply, until the platform chart's
+     * kube-system baseline is applied (docs/aws/deploy.md).
+     */
+    networkPolicyMode: z.enum(['strict', 'standard']).default('strict'),
     /** Let `terraform destroy` delete the cluster (EKS deletion protection off). */
     allowClusterDeletion: z.boolean().default(false),
     /**
@@ -160,12 +176,7 @@ export const EnvironmentSchema = z
           .strict(),
       )
       .default([]),
-    state: z
-      .object({
-        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
-        key: z.string().min(1),
-      })
-      .strict(),
+    state: STATE,
   })
   .strict()
   .superRefine((env, ctx) => {
@@ -192,10 +203,88 @@ export const EnvironmentSchema = z
 
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
-/** Validates `raw` as environment `name`; throws one error listing every problem with its field. */
-export function parseEnvironment(name: string, raw: unknown): Environment {
-  const result = EnvironmentSchema.safeParse(raw);
+/**
+ * What exists once per AWS account and region, whatever the number of environments in it: the
+ * runsc mirror, the Auto Scaling service-linked role the node volume keys name, and GuardDuty's one
+ * detector. Applied (and the mirror filled) before any environment (docs/aws/deploy.md).
+ */
+export const AccountSchema = z
+  .object({
+    /** Prefix of the account stack's resource names. */
+    name: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{1,20}$/,
+        'must be 2–21 lowercase letters, digits or -, starting with a letter',
+      ),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as 'eu-west-2'"),
+    /** The private S3 bucket the runsc mirror lives in (globally unique). */
+    runscMirrorBucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (globally unique)'),
+    /**
+     * The account already has AWSServiceRoleForAutoScaling (it had an Auto Scaling group before):
+     * the stack must not create it again (IAM refuses a second one).
+     */
+    autoScalingRoleExists: z.boolean().default(false),
+    /**
+     * GuardDuty EKS audit-log and runtime monitoring. One detector per account and region: set it
+     * false when GuardDuty is already managed elsewhere (an Organizations delegated administrator).
+     */
+    threatDetection: z.boolean(),
+    state: STATE,
+  })
+  .strict();
+
+export type Account = z.infer<typeof AccountSchema>;
+
+/** Validates the account; throws one error listing every problem with its field. */
+export function parseAccount(raw: unknown): Account {
+  const result = AccountSchema.safeParse(raw);
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new Error(
+    `the account (ACCOUNT in stacks/environments.ts) is invalid:\n${lines.join('\n')}`,
+  );
+}
+
+/** Problems with running `env` in `account` (region, mirror), or none. */
+export function accountMismatches(account: Account, env: Environment): string[] {
+  const problems: string[] = [];
+  if (env.region !== account.region)
+    problems.push(
+      `  region: '${env.region}' is not the account's region '${account.region}'; an account stack serves one region`,
+    );
+  if (env.runsc.mirrorBucket !== account.runscMirrorBucket)
+    problems.push(
+      `  runsc.mirrorBucket: '${env.runsc.mirrorBucket}' is not the account's mirror '${account.runscMirrorBucket}'; use the account's runscMirrorBucket`,
+    );
+  return problems;
+}
+
+/** Keys an environment no longer has, and where they went. */
+const MOVED: Record<string, string> = {
+  threatDetection:
+    'moved to the account (ACCOUNT.threatDetection in stacks/environments.ts): GuardDuty has one detector per account and region, so a second environment could not create its own',
+};
+
+/** Validates `raw` as environment `name`; throws one error listing every problem with its field. */
+export function parseEnvironment(name: string, raw: unknown): Environment {
+  const moved =
+    raw !== null && typeof raw === 'object' ? Object.keys(MOVED).filter((k) => k in raw) : [];
+  const rest =
+    moved.length > 0
+      ? Object.fromEntries(Object.entries(raw as object).filter(([k]) => !moved.includes(k)))
+      : raw;
+  const result = EnvironmentSchema.safeParse(rest);
+  if (result.success && moved.length === 0) return result.data;
+  const lines = [
+    ...moved.map((k) => `  ${k}: ${MOVED[k]}`),
+    ...(result.success ? [] : result.error.issues).map(
+      (i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`,
+    ),
+  ];
   throw new Error(`environment '${name}' is invalid:\n${lines.join('\n')}`);
 }

@@ -1,8 +1,19 @@
 /**
- * The environments `npm run synth` builds. Edit these, not the stacks. The runsc sums are printed
+ * What `npm run synth` builds: the account stack (once per account and region: the runsc mirror,
+ * the Auto Scaling service-linked role, GuardDuty) and the environments. Edit these, not the stacks. The runsc sums are printed
  * by scripts/aws/fill-runsc-mirror.sh; until they are set, gVisor nodes fail closed (they never
  * accept sandbox pods), and `prod` refuses to synthesize.
  */
+export const ACCOUNT: Record<string, unknown> = {
+  name: 'eval-sandbox',
+  region: 'eu-west-2',
+  runscMirrorBucket: 'eval-sandbox-runsc-mirror',
+  autoScalingRoleExists: false,
+  threatDetection: true,
+  state: { bucket: 'eval-sandbox-terraform-state', key: 'account/eu-west-2.tfstate' },
+};
+
+/** The environments of the account, each its own stack and state. */
 export const ENVIRONMENTS: Record<string, unknown> = {
   dev: {
     name: 'dev',
@@ -12,6 +23,8 @@ export const ENVIRONMENTS: Record<string, unknown> = {
     fullyPrivate: false,
     clusterName: 'eval-sandbox-dev',
     allowPublicEndpoint: [],
+    // 'standard' only for a new cluster's first apply (docs/aws/deploy.md).
+    networkPolicyMode: 'strict',
     clusterAdmins: [],
     gvisorPool: {
       instanceTypes: ['m6i.2xlarge'],
@@ -28,11 +41,10 @@ export const ENVIRONMENTS: Record<string, unknown> = {
       diskGib: 50,
     },
     runsc: {
-      mirrorBucket: 'eval-sandbox-dev-runsc-mirror',
+      mirrorBucket: 'eval-sandbox-runsc-mirror',
       release: '20251110',
       requireChecksums: false,
     },
-    threatDetection: true,
     state: { bucket: 'eval-sandbox-terraform-state', key: 'dev/platform.tfstate' },
   },
   prod: {
@@ -43,6 +55,8 @@ export const ENVIRONMENTS: Record<string, unknown> = {
     fullyPrivate: true,
     clusterName: 'eval-sandbox-prod',
     allowPublicEndpoint: [],
+    // 'standard' only for a new cluster's first apply (docs/aws/deploy.md).
+    networkPolicyMode: 'strict',
     clusterAdmins: [],
     gvisorPool: {
       instanceTypes: ['m7i.4xlarge', 'm6i.4xlarge'],
@@ -59,11 +73,10 @@ export const ENVIRONMENTS: Record<string, unknown> = {
       diskGib: 50,
     },
     runsc: {
-      mirrorBucket: 'eval-sandbox-prod-runsc-mirror',
+      mirrorBucket: 'eval-sandbox-runsc-mirror',
       release: '20251110',
       requireChecksums: true,
     },
-    threatDetection: true,
     state: { bucket: 'eval-sandbox-terraform-state', key: 'prod/platform.tfstate' },
   },
 };

@@ -1,19 +1,23 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { S3Backend, TerraformOutput, TerraformStack, dependable } from 'cdktf';
+import { DataAwsKmsAlias } from '@cdktf/provider-aws/lib/data-aws-kms-alias';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { TerraformOutput, TerraformStack, dependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ArtifactStore } from '../constructs/aws/artifact-store';
 import { ImageRegistry } from '../constructs/aws/image-registry';
 import { GvisorNodeGroup } from '../constructs/aws/gvisor-node-group';
 import { SystemNodeGroup } from '../constructs/aws/system-node-group';
-import { SandboxCluster } from '../constructs/aws/sandbox-cluster';
+import { NetworkPolicyEnforcingMode, SandboxCluster } from '../constructs/aws/sandbox-cluster';
 import { SandboxVpc } from '../constructs/aws/sandbox-vpc';
-import { ThreatDetection } from '../constructs/aws/threat-detection';
 import { acknowledgeTerraformRule } from '../constructs/aws/rule-pack-aspect';
+import { RUNSC_MIRROR_KEY_ALIAS } from './account-stack';
+import { providerAndBackend } from './common';
 import { Environment } from './config';
 
 /**
- * One environment's platform: VPC, EKS, the system and gVisor pools, the artifact store, the image
- * registry and threat detection, with state in S3 (native lock file).
+ * One environment's platform: VPC, EKS, the system and gVisor pools, the artifact store and the
+ * image registry, with state in S3 (native lock file). Applied after the account's AccountStack
+ * (the runsc mirror, filled; the Auto Scaling service-linked role; GuardDuty): its plan reads the
+ * mirror's key and contents and the service-linked role, and fails until they exist.
  */
 export class PlatformStack extends TerraformStack {
   public readonly vpc: SandboxVpc;
@@ -21,30 +25,13 @@ export class PlatformStack extends TerraformStack {
   public readonly systemPool: SystemNodeGroup;
   public readonly gvisorPool: GvisorNodeGroup;
   public readonly artifacts: ArtifactStore;
-  /** The private S3 mirror gVisor nodes install runsc from (filled by scripts/aws/fill-runsc-mirror.sh). */
-  public readonly runscMirror: ArtifactStore;
   public readonly registry: ImageRegistry;
-  public readonly threatDetection?: ThreatDetection;
 
   constructor(scope: Construct, id: string, env: Environment) {
     super(scope, id);
     // The environment's accepted findings, for the whole stack (the rule pack reads them at synth).
     for (const ack of env.acknowledgements) acknowledgeTerraformRule(this, ack.rule, ack.reason);
-    new AwsProvider(this, 'aws', {
-      region: env.region,
-      defaultTags: [
-        { tags: { 'eval-sandbox:environment': env.name, 'eval-sandbox:managed-by': 'cdktf' } },
-      ],
-    });
-    // Bootstrapped once per account (see docs/aws/state-backend.md); synth does not need it to exist.
-    const backend = new S3Backend(this, {
-      bucket: env.state.bucket,
-      key: env.state.key,
-      region: env.region,
-      encrypt: true,
-    });
-    // Terraform's native S3 lock file (no DynamoDB table); cdktf 0.21 has no typed field for it yet.
-    backend.addOverride('use_lockfile', true);
+    providerAndBackend(this, env.region, env.name, env.state);
 
     this.vpc = new SandboxVpc(this, 'Network', {
       name: env.name,
@@ -60,21 +47,28 @@ export class PlatformStack extends TerraformStack {
       allowPublicEndpoint: env.allowPublicEndpoint,
       clusterAdmins: env.clusterAdmins,
       allowClusterDeletion: env.allowClusterDeletion,
+      networkPolicyEnforcingMode:
+        env.networkPolicyMode === 'standard'
+          ? NetworkPolicyEnforcingMode.STANDARD
+          : NetworkPolicyEnforcingMode.STRICT,
     });
     const poolBase = { cluster: this.cluster, network: this.vpc };
     this.systemPool = new SystemNodeGroup(this, 'SystemPool', { ...poolBase, ...env.systemPool });
     this.artifacts = new ArtifactStore(this, 'Artifacts', { name: env.name });
-    this.runscMirror = new ArtifactStore(this, 'RunscMirror', {
-      name: `${env.name}-runsc`,
-      bucketName: env.runsc.mirrorBucket,
-      expireAfterDays: 3650,
+    // The account's runsc mirror (AccountStack), by name: the plan fails until it exists.
+    const mirrorKey = new DataAwsKmsAlias(this, 'RunscMirrorKey', {
+      name: `alias/${RUNSC_MIRROR_KEY_ALIAS}`,
     });
+    const partition = new DataAwsPartition(this, 'Partition');
     this.gvisorPool = new GvisorNodeGroup(this, 'GvisorPool', {
       ...poolBase,
       ...env.gvisorPool,
       release: env.runsc.release,
       mirror: `s3://${env.runsc.mirrorBucket}/gvisor`,
-      mirrorStore: this.runscMirror,
+      mirrorStore: {
+        bucketArn: `arn:${partition.partition}:s3:::${env.runsc.mirrorBucket}`,
+        keyArn: mirrorKey.targetKeyArn,
+      },
       runscSha512: env.runsc.runscSha512,
       shimSha512: env.runsc.shimSha512,
     });
@@ -94,13 +88,11 @@ export class PlatformStack extends TerraformStack {
         dependable(this.systemPool.nodeGroup),
       ];
     this.registry = new ImageRegistry(this, 'Registry', { name: env.name });
-    if (env.threatDetection) this.threatDetection = new ThreatDetection(this, 'ThreatDetection');
 
     new TerraformOutput(this, 'cluster_name', { value: this.cluster.cluster.name });
     new TerraformOutput(this, 'artifact_bucket', { value: this.artifacts.bucket.bucket });
     new TerraformOutput(this, 'image_repository', {
       value: this.registry.repository.repositoryUrl,
     });
-    new TerraformOutput(this, 'runsc_mirror_bucket', { value: this.runscMirror.bucket.bucket });
   }
 }

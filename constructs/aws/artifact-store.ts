@@ -25,6 +25,12 @@ export interface ArtifactStoreProps {
    * @default 365
    */
   readonly expireAfterDays?: number;
+  /**
+   * The alias of the bucket's key (after `alias/`), for a store other stacks look up by name.
+   *
+   * @default - `<name>-artifacts`
+   */
+  readonly keyAlias?: string;
 }
 
 /**
@@ -45,7 +51,7 @@ export class ArtifactStore extends Construct implements IEncryptedBucket {
     if (props.bucketName !== undefined)
       check(this, checkBucketName('bucketName', props.bucketName));
     check(this, checkDays('expireAfterDays', props.expireAfterDays ?? 365, 1));
-    this.key = new CustomerKey(this, 'Key', { alias: `${props.name}-artifacts` });
+    this.key = new CustomerKey(this, 'Key', { alias: props.keyAlias ?? `${props.name}-artifacts` });
     this.bucket = new S3Bucket(this, 'Resource', {
       ...(props.bucketName
         ? { bucket: props.bucketName }

@@ -1,4 +1,5 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsIamRole } from '@cdktf/provider-aws/lib/data-aws-iam-role';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
@@ -20,6 +21,7 @@ export interface CustomerKeyProps {
   readonly cloudWatchLogs?: { readonly region: string; readonly logGroupNames: string[] };
   /**
    * Let EC2 Auto Scaling (its service-linked role) use the key, as encrypted node volumes need.
+   * The role must exist before the key: it is looked up at plan time.
    *
    * @default false
    */
@@ -74,7 +76,13 @@ export class CustomerKey extends Construct {
       });
     }
     if (props.allowAutoScaling) {
-      const asg = `arn:${partition.partition}:iam::${account.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+      // Looked up, not spelled out: KMS refuses a key policy naming a role that does not exist,
+      // and an account that never had an Auto Scaling group lacks this one; the lookup fails the
+      // plan instead (create it once: AccountStack, or `aws iam create-service-linked-role
+      // --aws-service-name autoscaling.amazonaws.com`).
+      const asg = new DataAwsIamRole(this, 'AutoScalingRole', {
+        name: 'AWSServiceRoleForAutoScaling',
+      }).arn;
       statements.push(
         {
           Sid: 'AutoScalingUse',

@@ -26,12 +26,26 @@ export const CONTROL_PLANE_LOG_TYPES = [
   'scheduler',
 ];
 
-/** The VPC CNI settings that make NetworkPolicies real: the policy agent, in strict mode. */
-export const VPC_CNI_CONFIGURATION = {
-  enableNetworkPolicy: 'true',
-  nodeAgent: { enablePolicyEventLogs: 'true' },
-  env: { NETWORK_POLICY_ENFORCING_MODE: 'strict' },
-};
+/**
+ * How the VPC CNI's policy agent treats a pod: `strict` denies every pod's traffic until a
+ * NetworkPolicy allows it (also pods no policy selects, and a new pod before its policies are
+ * programmed); `standard` leaves pods that no policy selects open.
+ */
+export enum NetworkPolicyEnforcingMode {
+  /** Default deny for every pod, from its first packet. */
+  STRICT = 'strict',
+  /** Only pods a NetworkPolicy selects are restricted (Kubernetes' usual semantics). */
+  STANDARD = 'standard',
+}
+
+/** The VPC CNI settings that make NetworkPolicies real: the policy agent, in `mode`. */
+export function vpcCniConfiguration(mode: NetworkPolicyEnforcingMode): object {
+  return {
+    enableNetworkPolicy: 'true',
+    nodeAgent: { enablePolicyEventLogs: 'true' },
+    env: { NETWORK_POLICY_ENFORCING_MODE: mode },
+  };
+}
 
 /** Properties for {@link SandboxCluster}. */
 export interface SandboxClusterProps {
@@ -71,6 +85,17 @@ export interface SandboxClusterProps {
    * @default 365
    */
   readonly logRetentionDays?: number;
+  /**
+   * The VPC CNI's NetworkPolicy enforcement. `STANDARD` is for the first apply of a new cluster
+   * only: in strict mode nothing in kube-system may talk until the platform chart's kube-system
+   * baseline is applied, so CoreDNS and the EBS CSI controller never become healthy and the apply
+   * times out. Costs while standard: pods in namespaces without a policy are unrestricted, and a
+   * new pod may send packets before its policies are programmed. Apply the platform chart, then
+   * set it back (docs/aws/deploy.md).
+   *
+   * @default NetworkPolicyEnforcingMode.STRICT
+   */
+  readonly networkPolicyEnforcingMode?: NetworkPolicyEnforcingMode;
 }
 
 /**
@@ -92,10 +117,15 @@ export class SandboxCluster extends Construct implements ISandboxCluster {
   public readonly logGroup: CloudwatchLogGroup;
   public readonly addons: Record<string, EksAddon>;
   public readonly publicAccessCidrs: string[];
+  /** The VPC CNI add-on's configuration values, as set. */
+  public readonly vpcCni: object;
 
   constructor(scope: Construct, id: string, props: SandboxClusterProps) {
     super(scope, id);
     this.publicAccessCidrs = props.allowPublicEndpoint ?? [];
+    this.vpcCni = vpcCniConfiguration(
+      props.networkPolicyEnforcingMode ?? NetworkPolicyEnforcingMode.STRICT,
+    );
     const retention = props.logRetentionDays ?? 365;
     check(this, checkName('name', props.name));
     check(this, checkRegion('region', props.region));
@@ -205,7 +235,7 @@ export class SandboxCluster extends Construct implements ISandboxCluster {
     this.addons = {
       'eks-pod-identity-agent': podIdentityAgent,
       'vpc-cni': addon('VpcCni', 'vpc-cni', {
-        configurationValues: JSON.stringify(VPC_CNI_CONFIGURATION),
+        configurationValues: JSON.stringify(this.vpcCni),
         podIdentityAssociation: [{ roleArn: cniRole.arn, serviceAccount: 'aws-node' }],
         dependsOn: [podIdentityAgent],
       }),

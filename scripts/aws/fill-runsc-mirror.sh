@@ -10,7 +10,7 @@
 # stack (and so its mirror bucket) exists; fill the bucket after the first apply.
 #
 # Needs: internet access to storage.googleapis.com (gVisor's official release bucket), curl,
-# sha512sum, and AWS credentials that may write to BUCKET (the stack output runsc_mirror_bucket).
+# sha512sum, and AWS credentials that may write to BUCKET (the account stack's output runsc_mirror_bucket).
 # It downloads runsc and containerd-shim-runsc-v1 of RELEASE with their published .sha512 files,
 # verifies them, checks that runsc reports RELEASE, and uploads both under
 # s3://BUCKET/gvisor/RELEASE/x86_64/, the path the node bootstrap reads.

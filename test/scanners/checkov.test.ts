@@ -119,13 +119,15 @@ describe('checkov', () => {
     expect(unaccepted).toEqual([]);
   });
 
-  test('cdktf.out (terraform_json, default environment): zero failed checks except the accepted ones', () => {
+  test('cdktf.out (terraform_json: the account stack and the default environment): zero failed checks except the accepted ones', () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'checkov-tf-')), 'cdktf.out');
     synthesize(out);
-    const { summary, failed } = scan(
-      path.join(out, 'stacks', `eval-sandbox-${DEFAULT_ENVIRONMENT}`),
-      'terraform_json',
-    );
+    const stacks = path.join(out, 'stacks');
+    expect(fs.readdirSync(stacks).sort()).toEqual([
+      'eval-sandbox-account',
+      `eval-sandbox-${DEFAULT_ENVIRONMENT}`,
+    ]);
+    const { summary, failed } = scan(stacks, 'terraform_json');
     allFailed.push(...failed);
     const { unaccepted, accepted } = judge(failed, acceptances());
     console.log(

@@ -89,15 +89,18 @@ describe('environment configuration', () => {
 describe('synthesize', () => {
   const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-synth-'));
 
-  test('GIVEN the default environment THEN cdktf.out/stacks/<stack>/cdk.tf.json is written and the rule pack finds nothing', () => {
+  test('GIVEN the default environment THEN the account stack and the environment are written and the rule pack finds nothing', () => {
     const out = path.join(tmp(), 'cdktf.out');
     const reports = synthesize(out);
-    const file = path.join(out, 'stacks', 'eval-sandbox-dev', 'cdk.tf.json');
-    expect(fs.existsSync(file)).toBe(true);
-    expect(JSON.parse(fs.readFileSync(file, 'utf8')).resource.aws_eks_cluster).toBeDefined();
-    expect(reports).toHaveLength(1);
-    expect(reports[0].errors).toEqual([]);
-    expect(reports[0].acknowledged).toEqual([]);
+    const read = (stack: string) =>
+      JSON.parse(fs.readFileSync(path.join(out, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
+    expect(read('eval-sandbox-dev').resource.aws_eks_cluster).toBeDefined();
+    expect(read('eval-sandbox-account').resource.aws_iam_service_linked_role).toBeDefined();
+    expect(reports).toHaveLength(2);
+    for (const report of reports) {
+      expect(report.errors).toEqual([]);
+      expect(report.acknowledged).toEqual([]);
+    }
   });
 
   test('output is deterministic', () => {
@@ -125,6 +128,14 @@ describe('synthesize', () => {
   test('GIVEN an unknown environment name THEN the error lists the known ones', () => {
     expect(() => synthesize(path.join(tmp(), 'x'), 'staging')).toThrow(
       /unknown environment 'staging'; known: dev, prod/,
+    );
+  });
+});
+
+describe('fields that moved to the account', () => {
+  test('GIVEN an environment that still sets threatDetection THEN it is refused with where it went', () => {
+    expect(() => parseEnvironment('dev', { ...dev, threatDetection: true })).toThrow(
+      "environment 'dev' is invalid:\n  threatDetection: moved to the account (ACCOUNT.threatDetection in stacks/environments.ts): GuardDuty has one detector per account and region, so a second environment could not create its own",
     );
   });
 });

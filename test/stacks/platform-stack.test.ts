@@ -1,4 +1,13 @@
-import { Json, allPolicies, devEnvironment, one, resources, synthPlatform } from '../support/aws';
+import {
+  Json,
+  allPolicies,
+  devEnvironment,
+  one,
+  policy,
+  prodEnvironment,
+  resources,
+  synthPlatform,
+} from '../support/aws';
 
 /** Every statement of every policy document, with the resource type it came from. */
 function statements(json: Json): Json[] {
@@ -47,15 +56,27 @@ describe('PlatformStack (dev)', () => {
       expect(group.subnet_ids).toEqual(privateSubnets);
   });
 
-  test('GIVEN defaults THEN gVisor nodes install the release from the stack-managed mirror', () => {
+  test('GIVEN defaults THEN gVisor nodes install the release from the account’s mirror, found by name', () => {
     const userData = Buffer.from(
       one(json, 'aws_launch_template', 'GvisorPool').user_data,
       'base64',
     ).toString();
-    expect(userData).toContain(
-      "MIRROR='s3://eval-sandbox-dev-runsc-mirror/gvisor/20251110/x86_64'",
+    expect(userData).toContain("MIRROR='s3://eval-sandbox-runsc-mirror/gvisor/20251110/x86_64'");
+    // The mirror belongs to the account stack: the environment only reads it.
+    expect(Object.keys(resources(json, 'aws_s3_bucket'))).toEqual([
+      expect.stringMatching(/^Artifacts_/),
+    ]);
+    const keyLookup = Object.entries(json.data.aws_kms_alias as Record<string, Json>);
+    expect(keyLookup.map(([, v]) => v.name)).toEqual(['alias/eval-sandbox-runsc-mirror']);
+    const [read, decrypt] = policy(
+      one(json, 'aws_iam_role_policy', 'GvisorPool_MirrorRead').policy,
+    ).Statement;
+    expect(read.Resource).toMatch(
+      /^arn:\$\{data\.aws_partition\.\w+\.partition\}:s3:::eval-sandbox-runsc-mirror\/gvisor\/\*$/,
     );
-    expect(one(json, 'aws_s3_bucket', 'RunscMirror').bucket).toBe('eval-sandbox-dev-runsc-mirror');
+    expect(decrypt.Resource).toBe(`\${data.aws_kms_alias.${keyLookup[0][0]}.target_key_arn}`);
+    // The pool waits, at plan time, for the mirror to hold the release.
+    expect(one(json, 'aws_eks_node_group', 'GvisorPool').lifecycle.precondition).toHaveLength(2);
     // dev ships without sums: its gVisor nodes fail closed until fill-runsc-mirror.sh is run.
     expect(userData).toContain("RUNSC_SHA512=''");
   });
@@ -70,8 +91,20 @@ describe('PlatformStack (dev)', () => {
       );
   });
 
-  test('GIVEN defaults THEN threat detection is on', () => {
-    expect(Object.keys(resources(json, 'aws_guardduty_detector'))).toHaveLength(1);
+  test('GIVEN defaults THEN nothing the account owns is created by an environment (GuardDuty, the service-linked role, the mirror)', () => {
+    for (const env of [devEnvironment(), prodEnvironment()]) {
+      const { json } = synthPlatform(env);
+      for (const type of [
+        'aws_guardduty_detector',
+        'aws_guardduty_detector_feature',
+        'aws_iam_service_linked_role',
+      ])
+        expect({ env: env.name, type, found: resources(json, type) }).toEqual({
+          env: env.name,
+          type,
+          found: {},
+        });
+    }
   });
 
   test('GIVEN defaults THEN it exposes the names a deployer needs', () => {
@@ -79,7 +112,6 @@ describe('PlatformStack (dev)', () => {
       'artifact_bucket',
       'cluster_name',
       'image_repository',
-      'runsc_mirror_bucket',
     ]);
   });
 
@@ -115,10 +147,16 @@ describe('PlatformStack (dev)', () => {
 });
 
 describe('PlatformStack opt-outs and settings from the environment', () => {
-  test('GIVEN threatDetection: false THEN there is no GuardDuty (the cost opt-out)', () => {
-    const { json } = synthPlatform(devEnvironment({ threatDetection: false }));
-    expect(resources(json, 'aws_guardduty_detector')).toEqual({});
-    expect(resources(json, 'aws_guardduty_detector_feature')).toEqual({});
+  test('GIVEN networkPolicyMode THEN the VPC CNI runs in it; the shipped environments are strict', () => {
+    const mode = (json: Json) =>
+      JSON.parse(one(json, 'aws_eks_addon', 'VpcCni').configuration_values).env
+        .NETWORK_POLICY_ENFORCING_MODE;
+    expect(mode(synthPlatform().json)).toBe('strict');
+    expect(mode(synthPlatform(prodEnvironment()).json)).toBe('strict');
+    expect(mode(synthPlatform(devEnvironment({ networkPolicyMode: 'standard' })).json)).toBe(
+      'standard',
+    );
+    expect(() => devEnvironment({ networkPolicyMode: 'off' })).toThrow(/networkPolicyMode: /);
   });
 
   test('GIVEN fullyPrivate THEN no NAT or internet gateway, and every endpoint remains', () => {

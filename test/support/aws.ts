@@ -2,8 +2,9 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Testing, TerraformStack } from 'cdktf';
 import { TerraformRulePackAspect } from '../../constructs/aws/rule-pack-aspect';
-import { parseEnvironment, Environment } from '../../stacks/config';
-import { ENVIRONMENTS } from '../../stacks/environments';
+import { AccountStack } from '../../stacks/account-stack';
+import { parseAccount, parseEnvironment, Environment } from '../../stacks/config';
+import { ACCOUNT, ENVIRONMENTS } from '../../stacks/environments';
 import { PlatformStack } from '../../stacks/platform-stack';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -12,6 +13,27 @@ export type Json = Record<string, any>;
 /** The dev environment with `overrides` applied (shallow per top-level key). */
 export function devEnvironment(overrides: Record<string, unknown> = {}): Environment {
   return parseEnvironment('dev', { ...(ENVIRONMENTS.dev as object), ...overrides });
+}
+
+/** The prod environment with `overrides`, and stand-in runsc sums (prod refuses to synthesize without them). */
+export function prodEnvironment(overrides: Record<string, unknown> = {}): Environment {
+  const prod = ENVIRONMENTS.prod as { runsc: object };
+  return parseEnvironment('prod', {
+    ...prod,
+    runsc: { ...prod.runsc, runscSha512: 'a'.repeat(128), shimSha512: 'b'.repeat(128) },
+    ...overrides,
+  });
+}
+
+/** Synthesizes the AccountStack for `account` (default: the shipped one), rule pack applied. */
+export function synthAccount(account: Record<string, unknown> = {}): Json {
+  const stack = new AccountStack(
+    Testing.app(),
+    'account',
+    parseAccount({ ...(ACCOUNT as object), ...account }),
+  );
+  TerraformRulePackAspect.applyTo(stack);
+  return JSON.parse(Testing.synth(stack, true));
 }
 
 /**

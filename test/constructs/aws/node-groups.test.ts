@@ -64,8 +64,18 @@ describe.each([
     expect(device.ebs.kms_key_id).toMatch(/^\$\{aws_kms_key\.\w+_VolumeKey_\w+\.arn\}$/);
     const key = one(json, 'aws_kms_key');
     expect(key.enable_key_rotation).toBe(true);
-    const sids = policy(key.policy).Statement.map((s) => s.Sid);
-    expect(sids).toEqual(['AccountControl', 'AutoScalingUse', 'AutoScalingGrants']);
+    const statements = policy(key.policy).Statement;
+    expect(statements.map((s) => s.Sid)).toEqual([
+      'AccountControl',
+      'AutoScalingUse',
+      'AutoScalingGrants',
+    ]);
+    // The service-linked role is looked up (the plan fails while it is missing), not spelled out:
+    // KMS refuses a key policy naming a role that does not exist.
+    const [lookupId, lookup] = Object.entries(json.data.aws_iam_role as Record<string, Json>)[0];
+    expect(lookup.name).toBe('AWSServiceRoleForAutoScaling');
+    for (const s of statements.slice(1))
+      expect(s.Principal).toEqual({ AWS: `\${data.aws_iam_role.${lookupId}.arn}` });
   });
 
   test('GIVEN defaults THEN there is no SSH key, no remote access and no public address', () => {
@@ -151,6 +161,46 @@ describe('GvisorNodeGroup', () => {
         Resource: 'arn:aws:kms:eu-west-2:123456789012:key/k',
       },
     ]);
+  });
+
+  test('GIVEN defaults THEN the plan lists the release in the mirror and refuses the pool unless runsc and the shim are there', () => {
+    const [listId, listing] = Object.entries(json.data.aws_s3_objects as Record<string, Json>)[0];
+    expect(listing).toEqual({ bucket: 'mirror', prefix: 'gvisor/20251110/x86_64/' });
+    expect(group.lifecycle.precondition).toEqual([
+      {
+        condition: `\${contains(data.aws_s3_objects.${listId}.keys, "gvisor/20251110/x86_64/runsc")}`,
+        error_message:
+          'The runsc mirror has no s3://mirror/gvisor/20251110/x86_64/runsc: fill it first with scripts/aws/fill-runsc-mirror.sh 20251110 mirror (docs/aws/deploy.md); nodes booting without it never register',
+      },
+      {
+        condition: `\${contains(data.aws_s3_objects.${listId}.keys, "gvisor/20251110/x86_64/containerd-shim-runsc-v1")}`,
+        error_message:
+          'The runsc mirror has no s3://mirror/gvisor/20251110/x86_64/containerd-shim-runsc-v1: fill it first with scripts/aws/fill-runsc-mirror.sh 20251110 mirror (docs/aws/deploy.md); nodes booting without it never register',
+      },
+    ]);
+    // The autoscaler's ignore_changes stays beside the preconditions.
+    expect(group.lifecycle.ignore_changes).toEqual(['scaling_config[0].desired_size']);
+  });
+
+  test('GIVEN allowEmptyMirror THEN there is no listing and no precondition (the documented opt-out)', () => {
+    const json = gvisor({ allowEmptyMirror: true });
+    expect(json.data?.aws_s3_objects).toBeUndefined();
+    expect(one(json, 'aws_eks_node_group').lifecycle.precondition).toBeUndefined();
+  });
+
+  test('GIVEN a mirror at the bucket root THEN the nodes may read the whole bucket, and the listing is of the release', () => {
+    const json = gvisor({ mirror: 's3://mirror' });
+    expect(Object.values(json.data.aws_s3_objects as Record<string, Json>)[0].prefix).toBe(
+      '20251110/x86_64/',
+    );
+    const [read] = policy(one(json, 'aws_iam_role_policy', 'MirrorRead').policy).Statement;
+    expect(read.Resource).toBe('arn:aws:s3:::mirror/*');
+  });
+
+  test('GIVEN a mirror that is not an S3 location THEN it is refused', () => {
+    expect(() => gvisor({ mirror: 'https://mirror.example/gvisor' })).toThrow(
+      "test/GvisorPool: mirror 'https://mirror.example/gvisor' is not an S3 location; use s3://<bucket>/<prefix>, e.g. s3://my-runsc-mirror/gvisor",
+    );
   });
 
   test('GIVEN a disk size THEN the root volume uses it', () => {

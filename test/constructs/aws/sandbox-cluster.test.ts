@@ -1,5 +1,6 @@
 import {
   CONTROL_PLANE_LOG_TYPES,
+  NetworkPolicyEnforcingMode,
   SandboxCluster,
   SandboxClusterProps,
 } from '../../../constructs/aws/sandbox-cluster';
@@ -141,6 +142,19 @@ describe('SandboxCluster', () => {
     expect(cni.pod_identity_association).toEqual([
       { role_arn: expect.stringMatching(/VpcCniRole/), service_account: 'aws-node' },
     ]);
+  });
+
+  test('GIVEN networkPolicyEnforcingMode STANDARD THEN the agent runs in standard mode (the first-apply stage)', () => {
+    const cni = one(
+      cluster({ networkPolicyEnforcingMode: NetworkPolicyEnforcingMode.STANDARD }),
+      'aws_eks_addon',
+      'VpcCni',
+    );
+    expect(JSON.parse(cni.configuration_values)).toEqual({
+      enableNetworkPolicy: 'true',
+      nodeAgent: { enablePolicyEventLogs: 'true' },
+      env: { NETWORK_POLICY_ENFORCING_MODE: 'standard' },
+    });
   });
 
   test('GIVEN defaults THEN service roles are least privilege: trusted by one service, AWS managed policies, no * on *', () => {
