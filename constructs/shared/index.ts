@@ -5,3 +5,4 @@ export * from './validation';
 export * from './network';
 export * from './probe-image';
 export * from './janitor-image';
+export * from './egress-gateway-config';
