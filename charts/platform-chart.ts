@@ -6,6 +6,10 @@ import { GvisorRuntimeClass } from '../constructs/k8s/gvisor-runtime-class';
 import { SandboxAdmissionPolicies } from '../constructs/k8s/sandbox-admission-policies';
 import { SandboxPriorityClass } from '../constructs/k8s/sandbox-priority-class';
 import { JANITOR_IMAGE } from '../constructs/shared/janitor-image';
+import {
+  KubeSystemBaseline,
+  KubeSystemBaselineProps,
+} from '../constructs/k8s/kube-system-baseline';
 
 /** Properties for {@link PlatformChart}. */
 export interface PlatformChartProps extends ChartProps {
@@ -16,11 +20,20 @@ export interface PlatformChartProps extends ChartProps {
    * push its archive to `JANITOR_IMAGE_REPOSITORY` or mirror it and set this
    */
   readonly janitorImage?: string;
+
+  /**
+   * Where the EKS add-ons in `kube-system` may connect (the API server, CoreDNS's upstream
+   * resolvers, the AWS APIs): the {@link KubeSystemBaseline}'s props. Narrow its defaults to the
+   * cluster's Service and VPC CIDRs when you know them.
+   *
+   * @default - the baseline's defaults: private (RFC 1918) ranges, 443 to the API server
+   */
+  readonly kubeSystem?: KubeSystemBaselineProps;
 }
 
 /**
  * Cluster-scoped pieces every sandbox relies on: the `gvisor` RuntimeClass, the sandbox
- * PriorityClass, the runner and auditor ClusterRoles, the admission policy pack, and the sandbox janitor (its own namespace, CronJob, RBAC and admission policy). Applied once per cluster, before any sandbox.
+ * PriorityClass, the runner and auditor ClusterRoles, the admission policy pack, the sandbox janitor (its own namespace, CronJob, RBAC and admission policy), and the kube-system NetworkPolicy baseline that keeps the VPC CNI's strict mode from starving the add-ons. Applied once per cluster, before any sandbox.
  */
 export class PlatformChart extends Chart {
   public readonly runtimeClass: GvisorRuntimeClass;
@@ -28,6 +41,7 @@ export class PlatformChart extends Chart {
   public readonly rbac: EvaluatorRbac;
   public readonly admission: SandboxAdmissionPolicies;
   public readonly janitor: SandboxJanitor;
+  public readonly kubeSystem: KubeSystemBaseline;
 
   constructor(scope: Construct, id: string, props: PlatformChartProps = {}) {
     super(scope, id, { disableResourceNameHashes: true, ...props });
@@ -38,5 +52,6 @@ export class PlatformChart extends Chart {
     this.janitor = new SandboxJanitor(this, 'Janitor', {
       image: props.janitorImage ?? JANITOR_IMAGE,
     });
+    this.kubeSystem = new KubeSystemBaseline(this, 'KubeSystem', props.kubeSystem);
   }
 }

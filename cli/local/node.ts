@@ -472,7 +472,16 @@ export class LocalNode {
       fs.writeFileSync(path.join(nodeDir, 'net-ready'), '');
       await node.waitReady(plane, 120_000);
 
-      const platform = Testing.synth(new PlatformChart(Testing.app(), 'platform'));
+      // The kube-system baseline as this node's pods reach its API server: by the `kubernetes`
+      // Service, and by the endpoint behind it (kube-router judges after kube-proxy translated it).
+      const platform = Testing.synth(
+        new PlatformChart(Testing.app(), 'platform', {
+          kubeSystem: {
+            apiServerCidrs: ['10.96.0.1/32', `${link.host}/32`],
+            apiServerPorts: [443, Number(new URL(plane.server).port)],
+          },
+        }),
+      );
       for (const obj of platform) await mustApply(admin, obj);
       for (const obj of coreDns(o.imageRefs['coredns-image'])) await mustApply(admin, obj);
       await node.waitForDns(plane, 120_000);

@@ -11,6 +11,7 @@ export * from './posture-record';
 export * from './conformance-probe';
 export * from './sandbox-janitor';
 export * from './janitor-logic';
+export * from './kube-system-baseline';
 // Types the admission policies' props and fields use (the pack itself lives in policies/k8s/).
 export type { KubeObject, PolicyPair } from '../../policies/k8s/pack';
 export type {

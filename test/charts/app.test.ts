@@ -53,7 +53,7 @@ describe('charts', () => {
     ]);
   });
 
-  test('the platform chart holds the RuntimeClass, the PriorityClass, the two ClusterRoles, the default policy pack and the janitor', () => {
+  test('the platform chart holds the RuntimeClass, the PriorityClass, the two ClusterRoles, the default policy pack, the janitor and the kube-system baseline', () => {
     const objects = readObjects(out, 'platform.k8s.yaml');
     expect(objects.slice(0, 4).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'RuntimeClass/gvisor',
@@ -85,6 +85,10 @@ describe('charts', () => {
       `ValidatingAdmissionPolicyBinding/${janitor}`,
       `ValidatingAdmissionPolicy/${janitor}-marks`,
       `ValidatingAdmissionPolicyBinding/${janitor}-marks`,
+      'NetworkPolicy/eval-sandbox-kube-system-default-deny',
+      'NetworkPolicy/eval-sandbox-coredns',
+      'NetworkPolicy/eval-sandbox-ebs-csi-controller',
+      'NetworkPolicy/eval-sandbox-ebs-csi-node',
     ]);
   });
 
