@@ -1,4 +1,6 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
 import { Eip } from '@cdktf/provider-aws/lib/eip';
 import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
@@ -28,6 +30,17 @@ import {
 
 /** Interface endpoints created so nodes need no internet (plus the S3 gateway endpoint). */
 export const INTERFACE_ENDPOINTS = ['ecr.api', 'ecr.dkr', 'sts', 'logs', 'ec2', 'eks-auth', 'eks'];
+
+/** The IAM action prefix each interface endpoint serves (its policy allows only those actions). */
+const ENDPOINT_ACTIONS: Record<string, string> = {
+  'ecr.api': 'ecr:*',
+  'ecr.dkr': 'ecr:*',
+  sts: 'sts:*',
+  logs: 'logs:*',
+  ec2: 'ec2:*',
+  'eks-auth': 'eks-auth:*',
+  eks: 'eks:*',
+};
 
 /** Properties for {@link SandboxVpc}. */
 export interface SandboxVpcProps {
@@ -183,11 +196,40 @@ export class SandboxVpc extends Construct implements ISandboxNetwork {
       egress: [],
       tags: tags('endpoints'),
     });
+    // Endpoint policies: only this account's principals may use the endpoints, so a compromised pod
+    // cannot use them with an attacker's credentials; through S3, only to this account's buckets
+    // (so our credentials cannot write to an attacker's bucket), plus the AWS-owned bucket ECR
+    // serves image layers from (its URLs are presigned by ECR's own account).
+    const account = new DataAwsCallerIdentity(this, 'Account');
+    const partition = new DataAwsPartition(this, 'Partition');
+    const ownPrincipals = { 'aws:PrincipalAccount': account.accountId };
     new VpcEndpoint(this, 'S3Endpoint', {
       vpcId: this.vpc.id,
       serviceName: `com.amazonaws.${props.region}.s3`,
       vpcEndpointType: 'Gateway',
       routeTableIds: privateTables.map((t) => t.id),
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'OwnPrincipalsToOwnBuckets',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: '*',
+            Condition: {
+              StringEquals: { ...ownPrincipals, 'aws:ResourceAccount': account.accountId },
+            },
+          },
+          {
+            Sid: 'EcrImageLayers',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Resource: `arn:${partition.partition}:s3:::prod-${props.region}-starport-layer-bucket/*`,
+          },
+        ],
+      }),
       tags: tags('s3'),
     });
     for (const service of INTERFACE_ENDPOINTS) {
@@ -198,6 +240,19 @@ export class SandboxVpc extends Construct implements ISandboxNetwork {
         privateDnsEnabled: true,
         subnetIds: this.privateSubnetIds,
         securityGroupIds: [this.endpointSecurityGroup.id],
+        policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'OwnPrincipalsOnly',
+              Effect: 'Allow',
+              Principal: '*',
+              Action: ENDPOINT_ACTIONS[service],
+              Resource: '*',
+              Condition: { StringEquals: ownPrincipals },
+            },
+          ],
+        }),
         tags: tags(service),
       });
     }
@@ -221,6 +276,13 @@ export class SandboxVpc extends Construct implements ISandboxNetwork {
             Effect: 'Allow',
             Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
             Action: 'sts:AssumeRole',
+            // Confused deputy: only flow logs of this account, in this region, may use the role.
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': account.accountId },
+              ArnLike: {
+                'aws:SourceArn': `arn:${partition.partition}:ec2:${props.region}:${account.accountId}:vpc-flow-log/*`,
+              },
+            },
           },
         ],
       }),

@@ -37,13 +37,14 @@ describe('PlatformStack (dev)', () => {
     ]);
   });
 
-  test('GIVEN defaults THEN no Allow grants every action, and only key policies name every resource', () => {
+  test('GIVEN defaults THEN no Allow grants every action, and only key policies and account-bound endpoint policies name every resource', () => {
     const allows = statements(json).filter((s) => s.Effect === 'Allow');
     expect(allows.length).toBeGreaterThan(10);
     for (const s of allows) {
       expect(list(s.Action)).not.toContain('*');
       const keyPolicy = list(s.Action).every((a) => a.startsWith('kms:'));
-      if (!keyPolicy) expect(list(s.Resource)).not.toContain('*');
+      const accountBound = s.Condition?.StringEquals?.['aws:PrincipalAccount'] !== undefined;
+      if (!keyPolicy && !accountBound) expect(list(s.Resource)).not.toContain('*');
     }
   });
 

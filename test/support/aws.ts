@@ -91,6 +91,7 @@ export function allPolicies(json: Json): { Statement: Json[] }[] {
     ['aws_iam_role', 'assume_role_policy'],
     ['aws_kms_key', 'policy'],
     ['aws_s3_bucket_policy', 'policy'],
+    ['aws_vpc_endpoint', 'policy'],
   ];
   return fields.flatMap(([type, field]) =>
     Object.values(resources(json, type)).map((r) => policy(r[field])),

@@ -10,6 +10,13 @@ const base: SandboxVpcProps = {
 const vpc = (props: Partial<SandboxVpcProps> = {}): Json =>
   synthConstruct((s) => new SandboxVpc(s, 'Network', { ...base, ...props }));
 
+/** The hash part of the one data source id starting with `prefix` (the VPC's own lookups). */
+const idSuffix = (json: Json, type: string, prefix: string): string => {
+  const ids = Object.keys(json.data[type] as object).filter((id) => id.startsWith(prefix));
+  expect(ids).toHaveLength(1);
+  return ids[0].slice(prefix.length);
+};
+
 describe('SandboxVpc', () => {
   const json = vpc();
 
@@ -99,6 +106,86 @@ describe('SandboxVpc', () => {
       }),
     ]);
     expect(sg.egress).toEqual([]);
+  });
+
+  test('GIVEN defaults THEN only this account’s principals may use an interface endpoint, for its own service only', () => {
+    const accountId =
+      'Network_Account_' + idSuffix(json, 'aws_caller_identity', 'Network_Account_');
+    const endpoints = Object.values(resources(json, 'aws_vpc_endpoint')).filter(
+      (e) => e.vpc_endpoint_type === 'Interface',
+    );
+    expect(endpoints).toHaveLength(7);
+    const actions = endpoints.map((e) => [
+      e.service_name,
+      policy(e.policy).Statement.map((s) => s.Action),
+    ]);
+    expect(Object.fromEntries(actions)).toEqual({
+      'com.amazonaws.eu-west-2.ecr.api': ['ecr:*'],
+      'com.amazonaws.eu-west-2.ecr.dkr': ['ecr:*'],
+      'com.amazonaws.eu-west-2.sts': ['sts:*'],
+      'com.amazonaws.eu-west-2.logs': ['logs:*'],
+      'com.amazonaws.eu-west-2.ec2': ['ec2:*'],
+      'com.amazonaws.eu-west-2.eks-auth': ['eks-auth:*'],
+      'com.amazonaws.eu-west-2.eks': ['eks:*'],
+    });
+    for (const e of endpoints)
+      expect(policy(e.policy).Statement[0].Condition).toEqual({
+        StringEquals: {
+          'aws:PrincipalAccount': `\${data.aws_caller_identity.${accountId}.account_id}`,
+        },
+      });
+  });
+
+  test('GIVEN defaults THEN through S3, this account’s principals reach only its buckets, plus ECR’s layer bucket', () => {
+    const accountId =
+      'Network_Account_' + idSuffix(json, 'aws_caller_identity', 'Network_Account_');
+    const partitionId =
+      'Network_Partition_' + idSuffix(json, 'aws_partition', 'Network_Partition_');
+    const account = `\${data.aws_caller_identity.${accountId}.account_id}`;
+    const s3 = Object.values(resources(json, 'aws_vpc_endpoint')).find(
+      (e) => e.vpc_endpoint_type === 'Gateway',
+    );
+    expect(policy(s3?.policy).Statement).toEqual([
+      {
+        Sid: 'OwnPrincipalsToOwnBuckets',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'aws:PrincipalAccount': account, 'aws:ResourceAccount': account },
+        },
+      },
+      {
+        Sid: 'EcrImageLayers',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:GetObject',
+        Resource: `arn:\${data.aws_partition.${partitionId}.partition}:s3:::prod-eu-west-2-starport-layer-bucket/*`,
+      },
+    ]);
+  });
+
+  test('GIVEN defaults THEN the flow-log role may be assumed only for this account’s flow logs (confused deputy)', () => {
+    const accountId =
+      'Network_Account_' + idSuffix(json, 'aws_caller_identity', 'Network_Account_');
+    const partitionId =
+      'Network_Partition_' + idSuffix(json, 'aws_partition', 'Network_Partition_');
+    const account = `\${data.aws_caller_identity.${accountId}.account_id}`;
+    const trust = policy(one(json, 'aws_iam_role', 'FlowLogRole').assume_role_policy).Statement;
+    expect(trust).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: {
+            'aws:SourceArn': `arn:\${data.aws_partition.${partitionId}.partition}:ec2:eu-west-2:${account}:vpc-flow-log/*`,
+          },
+        },
+      },
+    ]);
   });
 
   test('GIVEN defaults THEN all traffic is flow-logged to a KMS-encrypted group kept a year', () => {
