@@ -13,6 +13,7 @@ import {
 } from '../shared/labels';
 import { GvisorBootstrapOptions, userData } from './gvisor-bootstrap';
 import { NodePoolProps, pool } from './node-pool';
+import { EGRESS_GATEWAY_PORT } from '../shared/egress-gateway-config';
 import { ValidationError } from '../shared/errors';
 import { IEncryptedBucket } from './references';
 
@@ -71,6 +72,9 @@ export class GvisorNodeGroup extends Construct {
       taints: [
         { key: SANDBOX_NODE_TAINT_KEY, value: SANDBOX_NODE_TAINT_VALUE, effect: 'NO_SCHEDULE' },
       ],
+      // Not in the cluster security group: an escaped sandbox reaches the control plane and the
+      // system nodes only on the API server's port and DNS; its peers only at egress gateways.
+      isolated: { selfPorts: [EGRESS_GATEWAY_PORT] },
     });
     this.nodeGroup = parts.nodeGroup;
     this.launchTemplate = parts.launchTemplate;

@@ -5,6 +5,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { CustomerKey } from './customer-key';
@@ -62,6 +63,13 @@ export function pool(
     userData?: string;
     labels?: Record<string, string>;
     taints?: { key: string; value: string; effect: string }[];
+    /**
+     * Ports (TCP unless given) the pool's own nodes may reach on each other, instead of every
+     * port; with it the nodes are left out of the cluster security group (which opens every port
+     * between the control plane and all nodes): the control plane may reach only the kubelet, and
+     * the nodes reach the cluster security group's members only on the API server's port and DNS.
+     */
+    isolated?: { selfPorts: number[] };
   },
 ): PoolParts {
   const subnetIds = props.subnetIds ?? props.network.privateSubnetIds;
@@ -96,26 +104,46 @@ export function pool(
     alias: `${name}-volumes`,
     allowAutoScaling: true,
   });
+  const isolated = extra.isolated;
   const securityGroup = new SecurityGroup(scope, 'SecurityGroup', {
     name,
-    description: `${name} nodes: from the control plane and each other only`,
+    description: isolated
+      ? `${name} nodes: the kubelet from the control plane, listed ports from each other`
+      : `${name} nodes: from the control plane and each other only`,
     vpcId: props.network.vpcId,
-    ingress: [
-      {
-        description: 'from the cluster security group',
-        fromPort: 0,
-        toPort: 0,
-        protocol: '-1',
-        securityGroups: [clusterSecurityGroupId],
-      },
-      {
-        description: 'from nodes of this pool',
-        fromPort: 0,
-        toPort: 0,
-        protocol: '-1',
-        selfAttribute: true,
-      },
-    ],
+    ingress: isolated
+      ? [
+          {
+            description: 'the kubelet, from the control plane (logs, exec, probes)',
+            fromPort: 10250,
+            toPort: 10250,
+            protocol: 'tcp',
+            securityGroups: [clusterSecurityGroupId],
+          },
+          ...isolated.selfPorts.map((port) => ({
+            description: `TCP ${port} from nodes of this pool`,
+            fromPort: port,
+            toPort: port,
+            protocol: 'tcp',
+            selfAttribute: true,
+          })),
+        ]
+      : [
+          {
+            description: 'from the cluster security group',
+            fromPort: 0,
+            toPort: 0,
+            protocol: '-1',
+            securityGroups: [clusterSecurityGroupId],
+          },
+          {
+            description: 'from nodes of this pool',
+            fromPort: 0,
+            toPort: 0,
+            protocol: '-1',
+            selfAttribute: true,
+          },
+        ],
     egress: [
       {
         description: 'to AWS APIs, the control plane and images',
@@ -126,6 +154,24 @@ export function pool(
       },
     ],
   });
+  if (isolated) {
+    // What the nodes need of the cluster security group's members: the API server (control plane
+    // and kubelet) and DNS (CoreDNS runs on the system pool, which is in that group).
+    for (const [id, protocol, port, what] of [
+      ['ApiServerFromPool', 'tcp', 443, 'the API server'],
+      ['DnsTcpFromPool', 'tcp', 53, 'DNS (CoreDNS)'],
+      ['DnsUdpFromPool', 'udp', 53, 'DNS (CoreDNS)'],
+    ] as const) {
+      new VpcSecurityGroupIngressRule(scope, id, {
+        securityGroupId: clusterSecurityGroupId,
+        referencedSecurityGroupId: securityGroup.id,
+        ipProtocol: protocol,
+        fromPort: port,
+        toPort: port,
+        description: `${what}, from ${name} nodes`,
+      });
+    }
+  }
   const launchTemplate = new LaunchTemplate(scope, 'LaunchTemplate', {
     name,
     updateDefaultVersion: true,
@@ -147,7 +193,7 @@ export function pool(
         },
       },
     ],
-    vpcSecurityGroupIds: [securityGroup.id, clusterSecurityGroupId],
+    vpcSecurityGroupIds: isolated ? [securityGroup.id] : [securityGroup.id, clusterSecurityGroupId],
     monitoring: { enabled: true },
     ...(extra.userData ? { userData: Buffer.from(extra.userData, 'utf8').toString('base64') } : {}),
     tagSpecifications: [{ resourceType: 'instance', tags: { Name: name } }],

@@ -84,18 +84,6 @@ describe.each([
     expect(template.network_interfaces).toBeUndefined();
   });
 
-  test('GIVEN defaults THEN the pool has its own security group: in from the cluster and itself only', () => {
-    const sg = one(json, 'aws_security_group');
-    expect(template.vpc_security_group_ids).toEqual([
-      expect.stringMatching(/^\$\{aws_security_group\.\w+\.id\}$/),
-      'sg-cluster',
-    ]);
-    expect(sg.ingress).toHaveLength(2);
-    expect(sg.ingress[0].security_groups).toEqual(['sg-cluster']);
-    expect(sg.ingress[1].self).toBe(true);
-    for (const rule of sg.ingress) expect(rule.cidr_blocks ?? []).toEqual([]);
-  });
-
   test('GIVEN defaults THEN it is a managed AL2023 group on the private subnets using the template', () => {
     expect(group.ami_type).toBe('AL2023_x86_64_STANDARD');
     expect(group.subnet_ids).toEqual(['subnet-a', 'subnet-b', 'subnet-c']);
@@ -203,6 +191,38 @@ describe('GvisorNodeGroup', () => {
     );
   });
 
+  test('GIVEN defaults THEN the nodes are not in the cluster security group: the kubelet from the control plane, the egress gateway port from each other', () => {
+    const [sgId, sg] = Object.entries(resources(json, 'aws_security_group'))[0];
+    expect(one(json, 'aws_launch_template').vpc_security_group_ids).toEqual([
+      `\${aws_security_group.${sgId}.id}`,
+    ]);
+    expect(
+      sg.ingress.map((r: Json) => [r.protocol, r.from_port, r.to_port, r.security_groups, r.self]),
+    ).toEqual([
+      ['tcp', 10250, 10250, ['sg-cluster'], null],
+      ['tcp', 3128, 3128, null, true],
+    ]);
+    for (const rule of sg.ingress) expect(rule.cidr_blocks ?? []).toEqual([]);
+  });
+
+  test('GIVEN defaults THEN the cluster security group admits the gVisor nodes only to the API server and DNS', () => {
+    const [sgId] = Object.keys(resources(json, 'aws_security_group'));
+    const rules = Object.values(resources(json, 'aws_vpc_security_group_ingress_rule'));
+    expect(
+      rules.map((r) => [
+        r.security_group_id,
+        r.referenced_security_group_id,
+        r.ip_protocol,
+        r.from_port,
+        r.to_port,
+      ]),
+    ).toEqual([
+      ['sg-cluster', `\${aws_security_group.${sgId}.id}`, 'tcp', 443, 443],
+      ['sg-cluster', `\${aws_security_group.${sgId}.id}`, 'tcp', 53, 53],
+      ['sg-cluster', `\${aws_security_group.${sgId}.id}`, 'udp', 53, 53],
+    ]);
+  });
+
   test('GIVEN a disk size THEN the root volume uses it', () => {
     expect(
       one(gvisor({ diskGib: 300 }), 'aws_launch_template').block_device_mappings[0].ebs.volume_size,
@@ -211,6 +231,20 @@ describe('GvisorNodeGroup', () => {
 });
 
 describe('SystemNodeGroup', () => {
+  test('GIVEN defaults THEN the pool has its own security group: in from the cluster and itself only, and it is in the cluster security group', () => {
+    const json = system();
+    const sg = one(json, 'aws_security_group');
+    expect(one(json, 'aws_launch_template').vpc_security_group_ids).toEqual([
+      expect.stringMatching(/^\$\{aws_security_group\.\w+\.id\}$/),
+      'sg-cluster',
+    ]);
+    expect(sg.ingress).toHaveLength(2);
+    expect(sg.ingress[0].security_groups).toEqual(['sg-cluster']);
+    expect(sg.ingress[1].self).toBe(true);
+    for (const rule of sg.ingress) expect(rule.cidr_blocks ?? []).toEqual([]);
+    expect(resources(json, 'aws_vpc_security_group_ingress_rule')).toEqual({});
+  });
+
   test('GIVEN subnetIds THEN the nodes use only those, not every private subnet of the network', () => {
     const narrowed = synthConstruct(
       (s) => new SystemNodeGroup(s, 'SystemPool', { ...poolProps, subnetIds: ['subnet-b'] }),
