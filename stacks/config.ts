@@ -85,6 +85,10 @@ export const EnvironmentSchema = z
     vpcCidr: cidr,
     /** No NAT gateways or public subnets: nodes reach AWS only through VPC endpoints. */
     fullyPrivate: z.boolean(),
+    /** One NAT gateway instead of one per zone (dev: cheaper, one zone's failure cuts egress). */
+    singleNatGateway: z.boolean().default(false),
+    /** Interface endpoints in one zone instead of three (dev: cheaper, not zone-redundant). */
+    singleZoneEndpoints: z.boolean().default(false),
     clusterName: z
       .string()
       .regex(
@@ -157,6 +161,11 @@ export const EnvironmentSchema = z
      * kube-system baseline is applied (docs/aws/deploy.md).
      */
     networkPolicyMode: z.enum(['strict', 'standard']).default('strict'),
+    /**
+     * A production environment: it must name at least one `clusterAdmins` role, since with the
+     * private endpoint and no creator admin nobody could administer the cluster after apply.
+     */
+    production: z.boolean().default(false),
     /** Let `terraform destroy` delete the cluster (EKS deletion protection off). */
     allowClusterDeletion: z.boolean().default(false),
     /**
@@ -180,6 +189,14 @@ export const EnvironmentSchema = z
   })
   .strict()
   .superRefine((env, ctx) => {
+    if (env.production && env.clusterAdmins.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clusterAdmins'],
+        message:
+          'a production environment needs at least one IAM role ARN: the endpoint is private and the creator gets no admin rights, so nobody could administer the cluster after apply',
+      });
+    }
     env.availabilityZones.forEach((az, i) => {
       if (!az.startsWith(env.region) || !/^[a-z]$/.test(az.slice(env.region.length))) {
         ctx.addIssue({

@@ -21,6 +21,9 @@ export const ENVIRONMENTS: Record<string, unknown> = {
     availabilityZones: ['eu-west-2a', 'eu-west-2b', 'eu-west-2c'],
     vpcCidr: '10.40.0.0/16',
     fullyPrivate: false,
+    // Cheaper, not zone-redundant: one NAT gateway, interface endpoints in one zone.
+    singleNatGateway: true,
+    singleZoneEndpoints: true,
     clusterName: 'eval-sandbox-dev',
     allowPublicEndpoint: [],
     // 'standard' only for a new cluster's first apply (docs/aws/deploy.md).
@@ -57,7 +60,10 @@ export const ENVIRONMENTS: Record<string, unknown> = {
     allowPublicEndpoint: [],
     // 'standard' only for a new cluster's first apply (docs/aws/deploy.md).
     networkPolicyMode: 'strict',
+    // Required in production: the IAM role(s) of the platform team (e.g.
+    // 'arn:aws:iam::111122223333:role/platform-admin'); prod refuses to synthesize without one.
     clusterAdmins: [],
+    production: true,
     gvisorPool: {
       instanceTypes: ['m7i.4xlarge', 'm6i.4xlarge'],
       minSize: 3,

@@ -39,6 +39,8 @@ export class PlatformStack extends TerraformStack {
       availabilityZones: env.availabilityZones,
       cidr: env.vpcCidr,
       fullyPrivate: env.fullyPrivate,
+      singleNatGateway: env.singleNatGateway,
+      singleZoneEndpoints: env.singleZoneEndpoints,
     });
     this.cluster = new SandboxCluster(this, 'Cluster', {
       name: env.clusterName,
@@ -52,7 +54,11 @@ export class PlatformStack extends TerraformStack {
           ? NetworkPolicyEnforcingMode.STANDARD
           : NetworkPolicyEnforcingMode.STRICT,
     });
-    const poolBase = { cluster: this.cluster, network: this.vpc };
+    const poolBase = {
+      cluster: this.cluster,
+      network: this.vpc,
+      tags: { 'eval-sandbox:environment': env.name, 'eval-sandbox:managed-by': 'cdktf' },
+    };
     this.systemPool = new SystemNodeGroup(this, 'SystemPool', { ...poolBase, ...env.systemPool });
     this.artifacts = new ArtifactStore(this, 'Artifacts', { name: env.name });
     // The account's runsc mirror (AccountStack), by name: the plan fails until it exists.
@@ -89,7 +95,19 @@ export class PlatformStack extends TerraformStack {
       ];
     this.registry = new ImageRegistry(this, 'Registry', { name: env.name });
 
+    // What a deployer needs after apply (docs/aws/deploy.md).
+    new TerraformOutput(this, 'region', { value: env.region });
     new TerraformOutput(this, 'cluster_name', { value: this.cluster.cluster.name });
+    new TerraformOutput(this, 'cluster_endpoint', { value: this.cluster.cluster.endpoint });
+    new TerraformOutput(this, 'cluster_certificate_authority', {
+      value: this.cluster.cluster.certificateAuthority.get(0).data,
+    });
+    new TerraformOutput(this, 'kubeconfig_command', {
+      value: `aws eks update-kubeconfig --region ${env.region} --name ${this.cluster.cluster.name}`,
+    });
+    new TerraformOutput(this, 'private_subnet_ids', { value: this.vpc.privateSubnetIds });
+    new TerraformOutput(this, 'system_node_role_arn', { value: this.systemPool.role.arn });
+    new TerraformOutput(this, 'gvisor_node_role_arn', { value: this.gvisorPool.role.arn });
     new TerraformOutput(this, 'artifact_bucket', { value: this.artifacts.bucket.bucket });
     new TerraformOutput(this, 'image_repository', {
       value: this.registry.repository.repositoryUrl,

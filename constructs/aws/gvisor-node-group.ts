@@ -1,5 +1,6 @@
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { DataAwsS3Objects } from '@cdktf/provider-aws/lib/data-aws-s3-objects';
@@ -48,6 +49,8 @@ export class GvisorNodeGroup extends Construct {
   public readonly nodeGroup: EksNodeGroup;
   public readonly launchTemplate: LaunchTemplate;
   public readonly securityGroup: SecurityGroup;
+  /** The nodes' IAM role. */
+  public readonly role: IamRole;
   public readonly userData: string;
   /** The plan-time listing of the release in the mirror (absent with `allowEmptyMirror`). */
   public readonly mirrorContents?: DataAwsS3Objects;
@@ -79,6 +82,7 @@ export class GvisorNodeGroup extends Construct {
     this.nodeGroup = parts.nodeGroup;
     this.launchTemplate = parts.launchTemplate;
     this.securityGroup = parts.securityGroup;
+    this.role = parts.role;
     const mirrorRead = new IamRolePolicy(this, 'MirrorRead', {
       role: parts.role.id,
       policy: JSON.stringify({

@@ -34,6 +34,14 @@ export interface NodePoolProps {
   /** Most nodes: at least 1 and at least desiredSize. */
   readonly maxSize: number;
   /**
+   * Tags for what the pool launches: instances, their volumes and network interfaces (the
+   * provider's default tags reach the launch template, not what Auto Scaling launches from it), for
+   * cost allocation. `Name` and `eval-sandbox:pool` are always set.
+   *
+   * @default - none besides `Name` and `eval-sandbox:pool`
+   */
+  readonly tags?: Record<string, string>;
+  /**
    * Root volume size in GiB (20 to 16384).
    *
    * @default 100
@@ -196,7 +204,10 @@ export function pool(
     vpcSecurityGroupIds: isolated ? [securityGroup.id] : [securityGroup.id, clusterSecurityGroupId],
     monitoring: { enabled: true },
     ...(extra.userData ? { userData: Buffer.from(extra.userData, 'utf8').toString('base64') } : {}),
-    tagSpecifications: [{ resourceType: 'instance', tags: { Name: name } }],
+    tagSpecifications: ['instance', 'volume', 'network-interface'].map((resourceType) => ({
+      resourceType,
+      tags: { ...props.tags, Name: name, 'eval-sandbox:pool': name },
+    })),
   });
   const role = serviceRole(scope, 'NodeRole', name, 'ec2.amazonaws.com', [
     'AmazonEKSWorkerNodePolicy',

@@ -60,6 +60,22 @@ export interface SandboxVpcProps {
    */
   readonly fullyPrivate?: boolean;
   /**
+   * One NAT gateway (in the first zone) for every private subnet instead of one per zone. Costs:
+   * losing that zone cuts every node off the internet, and the other zones' traffic to it pays
+   * cross-zone data charges. For `dev`.
+   *
+   * @default false - one NAT gateway per zone
+   */
+  readonly singleNatGateway?: boolean;
+  /**
+   * Interface endpoints in the first zone only instead of all three. Costs: losing that zone cuts
+   * every node off the AWS APIs behind them (image pulls, Pod Identity, node registration), and the
+   * other zones' calls pay cross-zone data charges. For `dev`.
+   *
+   * @default false - endpoints in every zone
+   */
+  readonly singleZoneEndpoints?: boolean;
+  /**
    * Days the flow logs are kept.
    *
    * @default 365
@@ -166,16 +182,23 @@ export class SandboxVpc extends Construct implements ISandboxNetwork {
           subnetId: subnet.id,
           routeTableId: publicTable.id,
         });
+      });
+      const natSubnets = props.singleNatGateway
+        ? this.publicSubnets.slice(0, 1)
+        : this.publicSubnets;
+      const nats = natSubnets.map((subnet, i) => {
         const eip = new Eip(this, `NatIp${i}`, { domain: 'vpc', tags: tags(`nat-${i}`) });
-        const nat = new NatGateway(this, `Nat${i}`, {
+        return new NatGateway(this, `Nat${i}`, {
           allocationId: eip.id,
           subnetId: subnet.id,
           tags: tags(`nat-${i}`),
         });
+      });
+      privateTables.forEach((table, i) => {
         new Route(this, `PrivateDefault${i}`, {
-          routeTableId: privateTables[i].id,
+          routeTableId: table.id,
           destinationCidrBlock: '0.0.0.0/0',
-          natGatewayId: nat.id,
+          natGatewayId: nats[Math.min(i, nats.length - 1)].id,
         });
       });
     }
@@ -238,7 +261,9 @@ export class SandboxVpc extends Construct implements ISandboxNetwork {
         serviceName: `com.amazonaws.${props.region}.${service}`,
         vpcEndpointType: 'Interface',
         privateDnsEnabled: true,
-        subnetIds: this.privateSubnetIds,
+        subnetIds: props.singleZoneEndpoints
+          ? this.privateSubnetIds.slice(0, 1)
+          : this.privateSubnetIds,
         securityGroupIds: [this.endpointSecurityGroup.id],
         policy: JSON.stringify({
           Version: '2012-10-17',

@@ -1,4 +1,5 @@
 import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Construct } from 'constructs';
@@ -9,6 +10,8 @@ export class SystemNodeGroup extends Construct {
   public readonly nodeGroup: EksNodeGroup;
   public readonly launchTemplate: LaunchTemplate;
   public readonly securityGroup: SecurityGroup;
+  /** The nodes' IAM role. */
+  public readonly role: IamRole;
 
   constructor(scope: Construct, id: string, props: NodePoolProps) {
     super(scope, id);
@@ -18,5 +21,6 @@ export class SystemNodeGroup extends Construct {
     this.nodeGroup = parts.nodeGroup;
     this.launchTemplate = parts.launchTemplate;
     this.securityGroup = parts.securityGroup;
+    this.role = parts.role;
   }
 }

@@ -68,6 +68,7 @@ describe('the app: account stack and environment together', () => {
           runscSha512: 'a'.repeat(128),
           shimSha512: 'b'.repeat(128),
         },
+        clusterAdmins: ['arn:aws:iam::123456789012:role/platform-admin'],
       },
     })
       .node.children.map((c) => c.node.id)

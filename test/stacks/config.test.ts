@@ -132,6 +132,23 @@ describe('synthesize', () => {
   });
 });
 
+describe('production', () => {
+  test('GIVEN a production environment without a cluster admin THEN it is refused (nobody could administer it)', () => {
+    expect(() => parseEnvironment('dev', { ...dev, production: true, clusterAdmins: [] })).toThrow(
+      "environment 'dev' is invalid:\n  clusterAdmins: a production environment needs at least one IAM role ARN: the endpoint is private and the creator gets no admin rights, so nobody could administer the cluster after apply",
+    );
+  });
+
+  test('GIVEN a production environment with a cluster admin THEN it is accepted, and the shipped prod is production', () => {
+    const admin = 'arn:aws:iam::123456789012:role/platform-admin';
+    expect(
+      parseEnvironment('dev', { ...dev, production: true, clusterAdmins: [admin] }).clusterAdmins,
+    ).toEqual([admin]);
+    expect((ENVIRONMENTS.prod as { production: boolean }).production).toBe(true);
+    expect(parseEnvironment('dev', dev).production).toBe(false);
+  });
+});
+
 describe('fields that moved to the account', () => {
   test('GIVEN an environment that still sets threatDetection THEN it is refused with where it went', () => {
     expect(() => parseEnvironment('dev', { ...dev, threatDetection: true })).toThrow(

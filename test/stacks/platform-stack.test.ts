@@ -82,6 +82,15 @@ describe('PlatformStack (dev)', () => {
     expect(userData).toContain("RUNSC_SHA512=''");
   });
 
+  test('GIVEN defaults THEN what the pools launch is tagged with the environment, for cost allocation', () => {
+    for (const template of Object.values(resources(json, 'aws_launch_template')))
+      for (const spec of template.tag_specifications)
+        expect({ type: spec.resource_type, env: spec.tags['eval-sandbox:environment'] }).toEqual({
+          type: spec.resource_type,
+          env: 'dev',
+        });
+  });
+
   test('GIVEN defaults THEN add-ons that run pods wait for the system pool', () => {
     const systemPool = Object.keys(resources(json, 'aws_eks_node_group')).find((id) =>
       id.startsWith('SystemPool'),
@@ -108,12 +117,36 @@ describe('PlatformStack (dev)', () => {
     }
   });
 
-  test('GIVEN defaults THEN it exposes the names a deployer needs', () => {
+  test('GIVEN defaults THEN it outputs what a deployer needs: names, endpoint, CA, subnets, node roles, a kubeconfig command', () => {
+    const [cluster] = Object.keys(resources(json, 'aws_eks_cluster'));
+    const value = (name: string) => json.output[name].value;
     expect(Object.keys(json.output).sort()).toEqual([
       'artifact_bucket',
+      'cluster_certificate_authority',
+      'cluster_endpoint',
       'cluster_name',
+      'gvisor_node_role_arn',
       'image_repository',
+      'kubeconfig_command',
+      'private_subnet_ids',
+      'region',
+      'system_node_role_arn',
     ]);
+    expect(value('region')).toBe('eu-west-2');
+    expect(value('cluster_endpoint')).toBe(`\${aws_eks_cluster.${cluster}.endpoint}`);
+    expect(value('cluster_certificate_authority')).toBe(
+      `\${aws_eks_cluster.${cluster}.certificate_authority[0].data}`,
+    );
+    expect(value('kubeconfig_command')).toBe(
+      `aws eks update-kubeconfig --region eu-west-2 --name \${aws_eks_cluster.${cluster}.name}`,
+    );
+    expect(value('private_subnet_ids')).toHaveLength(3);
+    expect(value('gvisor_node_role_arn')).toMatch(
+      /^\$\{aws_iam_role\.GvisorPool_NodeRole_\w+\.arn\}$/,
+    );
+    expect(value('system_node_role_arn')).toMatch(
+      /^\$\{aws_iam_role\.SystemPool_NodeRole_\w+\.arn\}$/,
+    );
   });
 
   test('GIVEN defaults THEN each pool waits for its role, the add-ons nodes need and (gVisor) the mirror read', () => {
@@ -158,6 +191,17 @@ describe('PlatformStack opt-outs and settings from the environment', () => {
       'standard',
     );
     expect(() => devEnvironment({ networkPolicyMode: 'off' })).toThrow(/networkPolicyMode: /);
+  });
+
+  test('GIVEN the shipped environments THEN dev takes the cheaper network (one NAT, one-zone endpoints) and prod the redundant one', () => {
+    const count = (json: Json, type: string) => Object.keys(resources(json, type)).length;
+    expect(count(synthPlatform().json, 'aws_nat_gateway')).toBe(1);
+    const prod = synthPlatform(prodEnvironment({ fullyPrivate: false })).json;
+    expect(count(prod, 'aws_nat_gateway')).toBe(3);
+    for (const e of Object.values(resources(prod, 'aws_vpc_endpoint')).filter(
+      (e) => e.vpc_endpoint_type === 'Interface',
+    ))
+      expect(e.subnet_ids).toHaveLength(3);
   });
 
   test('GIVEN fullyPrivate THEN no NAT or internet gateway, and every endpoint remains', () => {

@@ -21,6 +21,7 @@ export function prodEnvironment(overrides: Record<string, unknown> = {}): Enviro
   return parseEnvironment('prod', {
     ...prod,
     runsc: { ...prod.runsc, runscSha512: 'a'.repeat(128), shimSha512: 'b'.repeat(128) },
+    clusterAdmins: ['arn:aws:iam::123456789012:role/platform-admin'],
     ...overrides,
   });
 }

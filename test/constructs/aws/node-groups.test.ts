@@ -78,6 +78,16 @@ describe.each([
       expect(s.Principal).toEqual({ AWS: `\${data.aws_iam_role.${lookupId}.arn}` });
   });
 
+  test('GIVEN defaults THEN instances, volumes and network interfaces carry the pool’s tags', () => {
+    expect(template.tag_specifications.map((t: Json) => t.resource_type)).toEqual([
+      'instance',
+      'volume',
+      'network-interface',
+    ]);
+    for (const spec of template.tag_specifications)
+      expect(Object.keys(spec.tags).sort()).toEqual(['Name', 'eval-sandbox:pool']);
+  });
+
   test('GIVEN defaults THEN there is no SSH key, no remote access and no public address', () => {
     expect(template.key_name).toBeUndefined();
     expect(group.remote_access).toBeUndefined();

@@ -225,6 +225,38 @@ describe('SandboxVpc', () => {
     expect(sg.egress).toBeUndefined();
   });
 
+  test('GIVEN singleNatGateway THEN one NAT gateway, in the first zone, serves every private route table', () => {
+    const json = vpc({ singleNatGateway: true });
+    const nats = Object.entries(resources(json, 'aws_nat_gateway'));
+    expect(nats).toHaveLength(1);
+    expect(Object.keys(resources(json, 'aws_eip'))).toHaveLength(1);
+    const [natId, nat] = nats[0];
+    expect(nat.subnet_id).toMatch(/^\$\{aws_subnet\.Network_Public0_\w+\.id\}$/);
+    const defaults = Object.values(resources(json, 'aws_route')).filter((r) => r.nat_gateway_id);
+    expect(defaults.map((r) => r.nat_gateway_id)).toEqual(
+      Array(3).fill(`\${aws_nat_gateway.${natId}.id}`),
+    );
+  });
+
+  test('GIVEN defaults THEN three NAT gateways, each private route table using its own zone’s', () => {
+    const defaults = Object.values(resources(json, 'aws_route')).filter((r) => r.nat_gateway_id);
+    expect(new Set(defaults.map((r) => r.nat_gateway_id)).size).toBe(3);
+  });
+
+  test('GIVEN singleZoneEndpoints THEN every interface endpoint sits in the first private subnet only', () => {
+    const json = vpc({ singleZoneEndpoints: true });
+    for (const e of Object.values(resources(json, 'aws_vpc_endpoint')).filter(
+      (e) => e.vpc_endpoint_type === 'Interface',
+    ))
+      expect(e.subnet_ids).toEqual([
+        expect.stringMatching(/^\$\{aws_subnet\.Network_Private0_\w+\.id\}$/),
+      ]);
+    for (const e of Object.values(resources(vpc(), 'aws_vpc_endpoint')).filter(
+      (e) => e.vpc_endpoint_type === 'Interface',
+    ))
+      expect(e.subnet_ids).toHaveLength(3);
+  });
+
   test('GIVEN a flow log retention THEN it is used', () => {
     expect(
       one(vpc({ flowLogRetentionDays: 731 }), 'aws_cloudwatch_log_group').retention_in_days,
