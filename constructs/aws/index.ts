@@ -15,3 +15,4 @@ export * from './rule-pack-aspect';
 // Types of the rule pack's reports and acknowledgements (the pack lives in policies/tf/).
 export type { TfAcknowledgement, TfReport } from '../../policies/tf/pack';
 export type { TfFinding } from '../../policies/tf/rule';
+export * from './karpenter-controller';

@@ -22,3 +22,4 @@ export type {
   Severity,
 } from '../../policies/k8s/rule';
 export type { PolicyParameters } from '../../policies/k8s/parameters';
+export * from './karpenter-gvisor-pool';

@@ -6,3 +6,5 @@ export * from './network';
 export * from './probe-image';
 export * from './janitor-image';
 export * from './egress-gateway-config';
+export * from './gvisor-bootstrap';
+export * from './node-capacity';
