@@ -2,6 +2,10 @@ import { Chart, ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EvaluatorRbac } from '../constructs/k8s/evaluator-rbac';
 import { SandboxJanitor } from '../constructs/k8s/sandbox-janitor';
+import {
+  KarpenterGvisorPool,
+  KarpenterGvisorPoolProps,
+} from '../constructs/k8s/karpenter-gvisor-pool';
 import { GvisorRuntimeClass } from '../constructs/k8s/gvisor-runtime-class';
 import { SandboxAdmissionPolicies } from '../constructs/k8s/sandbox-admission-policies';
 import { SandboxPriorityClass } from '../constructs/k8s/sandbox-priority-class';
@@ -29,6 +33,15 @@ export interface PlatformChartProps extends ChartProps {
    * @default - the baseline's defaults: private (RFC 1918) ranges, 443 to the API server
    */
   readonly kubeSystem?: KubeSystemBaselineProps;
+
+  /**
+   * Karpenter runs the gVisor nodes (`gvisorCapacity: 'karpenter'` in the AWS environment): its
+   * NodePool and EC2NodeClass, from the platform stack's outputs, and the kube-system policy its
+   * controller needs. Karpenter itself (its Helm chart and CRDs) is installed separately.
+   *
+   * @default - none: the managed gVisor node group runs the nodes
+   */
+  readonly karpenter?: KarpenterGvisorPoolProps;
 }
 
 /**
@@ -42,6 +55,8 @@ export class PlatformChart extends Chart {
   public readonly admission: SandboxAdmissionPolicies;
   public readonly janitor: SandboxJanitor;
   public readonly kubeSystem: KubeSystemBaseline;
+  /** The Karpenter NodePool and EC2NodeClass, when `karpenter` is set. */
+  public readonly gvisorPool?: KarpenterGvisorPool;
 
   constructor(scope: Construct, id: string, props: PlatformChartProps = {}) {
     super(scope, id, { disableResourceNameHashes: true, ...props });
@@ -52,6 +67,11 @@ export class PlatformChart extends Chart {
     this.janitor = new SandboxJanitor(this, 'Janitor', {
       image: props.janitorImage ?? JANITOR_IMAGE,
     });
-    this.kubeSystem = new KubeSystemBaseline(this, 'KubeSystem', props.kubeSystem);
+    this.kubeSystem = new KubeSystemBaseline(this, 'KubeSystem', {
+      ...props.kubeSystem,
+      karpenter: props.kubeSystem?.karpenter ?? props.karpenter !== undefined,
+    });
+    if (props.karpenter)
+      this.gvisorPool = new KarpenterGvisorPool(this, 'GvisorPool', props.karpenter);
   }
 }

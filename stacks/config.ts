@@ -5,20 +5,10 @@
 import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { isStrictCidr } from '../constructs/shared/network';
+import { SANDBOX_INSTANCE_FAMILIES } from '../constructs/shared/node-capacity';
 
 /** Instance families the gVisor pool may use (x86_64 Nitro instances; runsc systrap needs no nesting). */
-export const GVISOR_INSTANCE_FAMILIES = [
-  'm6i',
-  'm7i',
-  'm6a',
-  'm7a',
-  'c6i',
-  'c7i',
-  'c6a',
-  'c7a',
-  'r6i',
-  'r7i',
-];
+export const GVISOR_INSTANCE_FAMILIES: string[] = [...SANDBOX_INSTANCE_FAMILIES];
 /** Instance families the system pool may use. */
 export const SYSTEM_INSTANCE_FAMILIES = ['t3', 't3a', 'm6i', 'm7i', 'm6a', 'm7a'];
 
@@ -103,6 +93,12 @@ export const EnvironmentSchema = z
         .string()
         .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN'),
     ),
+    /**
+     * What runs the gVisor nodes: 'managed' (an EKS managed node group sized by `gvisorPool`) or
+     * 'karpenter' (Karpenter's controller IAM, queue and node role on the AWS side; the NodePool
+     * and EC2NodeClass in the platform chart, from this stack's outputs).
+     */
+    gvisorCapacity: z.enum(['managed', 'karpenter']).default('managed'),
     gvisorPool: nodePool(GVISOR_INSTANCE_FAMILIES),
     systemPool: nodePool(SYSTEM_INSTANCE_FAMILIES),
     runsc: z

@@ -29,6 +29,8 @@ export const ENVIRONMENTS: Record<string, unknown> = {
     // 'standard' only for a new cluster's first apply (docs/aws/deploy.md).
     networkPolicyMode: 'strict',
     clusterAdmins: [],
+    // 'karpenter' for scale to zero and spot (docs/aws/karpenter.md).
+    gvisorCapacity: 'managed',
     gvisorPool: {
       instanceTypes: ['m6i.2xlarge'],
       minSize: 1,
@@ -64,6 +66,8 @@ export const ENVIRONMENTS: Record<string, unknown> = {
     // 'arn:aws:iam::111122223333:role/platform-admin'); prod refuses to synthesize without one.
     clusterAdmins: [],
     production: true,
+    // 'karpenter' for scale to zero and spot (docs/aws/karpenter.md).
+    gvisorCapacity: 'managed',
     gvisorPool: {
       instanceTypes: ['m7i.4xlarge', 'm6i.4xlarge'],
       minSize: 3,

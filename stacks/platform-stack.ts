@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { ArtifactStore } from '../constructs/aws/artifact-store';
 import { ImageRegistry } from '../constructs/aws/image-registry';
 import { GvisorNodeGroup } from '../constructs/aws/gvisor-node-group';
+import { KarpenterController } from '../constructs/aws/karpenter-controller';
 import { SystemNodeGroup } from '../constructs/aws/system-node-group';
 import { NetworkPolicyEnforcingMode, SandboxCluster } from '../constructs/aws/sandbox-cluster';
 import { SandboxVpc } from '../constructs/aws/sandbox-vpc';
@@ -23,7 +24,10 @@ export class PlatformStack extends TerraformStack {
   public readonly vpc: SandboxVpc;
   public readonly cluster: SandboxCluster;
   public readonly systemPool: SystemNodeGroup;
-  public readonly gvisorPool: GvisorNodeGroup;
+  /** The managed gVisor pool (`gvisorCapacity: 'managed'`). */
+  public readonly gvisorPool?: GvisorNodeGroup;
+  /** Karpenter's AWS side (`gvisorCapacity: 'karpenter'`). */
+  public readonly karpenter?: KarpenterController;
   public readonly artifacts: ArtifactStore;
   public readonly registry: ImageRegistry;
 
@@ -66,21 +70,32 @@ export class PlatformStack extends TerraformStack {
       name: `alias/${RUNSC_MIRROR_KEY_ALIAS}`,
     });
     const partition = new DataAwsPartition(this, 'Partition');
-    this.gvisorPool = new GvisorNodeGroup(this, 'GvisorPool', {
-      ...poolBase,
-      ...env.gvisorPool,
-      release: env.runsc.release,
-      mirror: `s3://${env.runsc.mirrorBucket}/gvisor`,
-      mirrorStore: {
-        bucketArn: `arn:${partition.partition}:s3:::${env.runsc.mirrorBucket}`,
-        keyArn: mirrorKey.targetKeyArn,
-      },
-      runscSha512: env.runsc.runscSha512,
-      shimSha512: env.runsc.shimSha512,
-    });
+    const mirrorStore = {
+      bucketArn: `arn:${partition.partition}:s3:::${env.runsc.mirrorBucket}`,
+      keyArn: mirrorKey.targetKeyArn,
+    };
+    if (env.gvisorCapacity === 'karpenter') {
+      this.karpenter = new KarpenterController(this, 'Karpenter', {
+        cluster: this.cluster,
+        network: this.vpc,
+        region: env.region,
+        mirror: `s3://${env.runsc.mirrorBucket}/gvisor`,
+        mirrorStore,
+      });
+    } else {
+      this.gvisorPool = new GvisorNodeGroup(this, 'GvisorPool', {
+        ...poolBase,
+        ...env.gvisorPool,
+        release: env.runsc.release,
+        mirror: `s3://${env.runsc.mirrorBucket}/gvisor`,
+        mirrorStore,
+        runscSha512: env.runsc.runscSha512,
+        shimSha512: env.runsc.shimSha512,
+      });
+    }
     // Nodes are NotReady without the CNI, and cannot use Pod Identity without its agent: the pools
     // wait for the add-ons that need no nodes to become active (they run as DaemonSets).
-    for (const pool of [this.systemPool, this.gvisorPool])
+    for (const pool of [this.systemPool, ...(this.gvisorPool ? [this.gvisorPool] : [])])
       pool.nodeGroup.dependsOn = [
         ...(pool.nodeGroup.dependsOn ?? []),
         ...['vpc-cni', 'kube-proxy', 'eks-pod-identity-agent'].map((name) =>
@@ -107,7 +122,23 @@ export class PlatformStack extends TerraformStack {
     });
     new TerraformOutput(this, 'private_subnet_ids', { value: this.vpc.privateSubnetIds });
     new TerraformOutput(this, 'system_node_role_arn', { value: this.systemPool.role.arn });
-    new TerraformOutput(this, 'gvisor_node_role_arn', { value: this.gvisorPool.role.arn });
+    if (this.gvisorPool)
+      new TerraformOutput(this, 'gvisor_node_role_arn', { value: this.gvisorPool.role.arn });
+    if (this.karpenter) {
+      // What the platform chart's KarpenterGvisorPool and Karpenter's own chart need.
+      new TerraformOutput(this, 'karpenter_node_role_name', {
+        value: this.karpenter.nodeRole.name,
+      });
+      new TerraformOutput(this, 'karpenter_interruption_queue', {
+        value: this.karpenter.queue.name,
+      });
+      new TerraformOutput(this, 'karpenter_volume_key_arn', {
+        value: this.karpenter.volumeKey.arn,
+      });
+      new TerraformOutput(this, 'karpenter_controller_role_arn', {
+        value: this.karpenter.role.arn,
+      });
+    }
     new TerraformOutput(this, 'artifact_bucket', { value: this.artifacts.bucket.bucket });
     new TerraformOutput(this, 'image_repository', {
       value: this.registry.repository.repositoryUrl,

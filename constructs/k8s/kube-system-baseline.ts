@@ -35,6 +35,8 @@ export const KUBE_SYSTEM_POD_LABELS = {
   ebsCsiController: { app: 'ebs-csi-controller' },
   /** The EBS CSI node plugin (the same chart's DaemonSet selector; not hostNetwork). */
   ebsCsiNode: { app: 'ebs-csi-node' },
+  /** Karpenter's controller (its Helm chart's selector labels). */
+  karpenter: { 'app.kubernetes.io/name': 'karpenter' },
 } as const;
 
 /** Properties for {@link KubeSystemBaseline}. */
@@ -89,6 +91,13 @@ export interface KubeSystemBaselineProps {
    * @default PRIVATE_IPV4_CIDRS - the VPC's interface endpoints; narrow to `[vpcCidr]`
    */
   readonly awsApiCidrs?: string[];
+  /**
+   * Karpenter's controller runs in this namespace (`gvisorCapacity: 'karpenter'`): open what it
+   * needs (the API server, cluster DNS, AWS APIs on 443, the Pod Identity agent).
+   *
+   * @default false
+   */
+  readonly karpenter?: boolean;
 }
 
 type Peer = kplus.k8s.NetworkPolicyPeer;
@@ -138,6 +147,8 @@ export class KubeSystemBaseline extends Construct {
   public readonly ebsCsiController: kplus.k8s.KubeNetworkPolicy;
   /** The EBS CSI node plugin: nothing in; out to the API server. */
   public readonly ebsCsiNode: kplus.k8s.KubeNetworkPolicy;
+  /** Karpenter's controller, when `karpenter` is set. */
+  public readonly karpenter?: kplus.k8s.KubeNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: KubeSystemBaselineProps = {}) {
     super(scope, id);
@@ -246,6 +257,28 @@ export class KubeSystemBaseline extends Construct {
         egress: [toApiServer],
       },
     );
+
+    if (props.karpenter) {
+      this.karpenter = policy(
+        'Karpenter',
+        'eval-sandbox-karpenter',
+        KUBE_SYSTEM_POD_LABELS.karpenter,
+        {
+          // No ingress: Karpenter v1.1+ serves no webhooks; probes come from the node.
+          egress: [
+            // NodePools, NodeClaims, Nodes, Pods: it watches and writes them.
+            toApiServer,
+            { to: [clusterDns], ports: dns },
+            // EC2 (fleets, launch templates), SQS (interruptions), SSM (AMI aliases), IAM
+            // (instance profiles), pricing and EKS: most have no VPC endpoint here, so any address
+            // on 443 (through NAT), metadata and link-local ranges excepted.
+            { to: this.egressBlocks('karpenter', ['0.0.0.0/0'], false), ports: [tcp(443)] },
+            // Its credentials: Pod Identity (instance metadata stays closed).
+            { to: podIdentityAgent, ports: [tcp(80)] },
+          ],
+        },
+      );
+    }
   }
 
   /** IP blocks for a list of CIDRs: each checked, metadata and link-local ranges excepted. */

@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import { parseAllDocuments, parse } from 'yaml';
 import { synthesize, buildApp } from '../../charts/app';
 import { ExampleSandboxChart } from '../../charts/example-sandbox-chart';
+import { PlatformChart } from '../../charts/platform-chart';
 import { SandboxConformanceProbe } from '../../constructs/k8s/conformance-probe';
 import { GvisorRuntimeClass } from '../../constructs/k8s/gvisor-runtime-class';
 import { cpuMillis } from '../../constructs/k8s/internal';
@@ -259,4 +260,31 @@ describe('entry points', () => {
       'platform.k8s.yaml',
     ]);
   }, 60_000);
+});
+
+describe('the platform chart with Karpenter', () => {
+  test('GIVEN karpenter props THEN the NodePool, the EC2NodeClass and the controller’s kube-system policy are added; without, none', () => {
+    const kinds = (props: ConstructorParameters<typeof PlatformChart>[2]) =>
+      Testing.synth(new PlatformChart(Testing.app(), 'platform', props)).map(
+        (o) => `${o.kind}/${o.metadata.name}`,
+      );
+    const withKarpenter = kinds({
+      karpenter: {
+        clusterName: 'eval-sandbox-dev',
+        nodeRole: 'eval-sandbox-dev-karpenter-node',
+        volumeKmsKeyArn: 'arn:aws:kms:eu-west-2:123456789012:key/k',
+        release: '20251110',
+        mirror: 's3://eval-sandbox-runsc-mirror/gvisor',
+      },
+    });
+    expect(withKarpenter).toEqual(
+      expect.arrayContaining([
+        'NodePool/gvisor',
+        'EC2NodeClass/gvisor',
+        'NetworkPolicy/eval-sandbox-karpenter',
+      ]),
+    );
+    const without = kinds({});
+    expect(without.filter((k) => /NodePool|EC2NodeClass|karpenter/.test(k))).toEqual([]);
+  });
 });

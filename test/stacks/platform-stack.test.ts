@@ -204,6 +204,27 @@ describe('PlatformStack opt-outs and settings from the environment', () => {
       expect(e.subnet_ids).toHaveLength(3);
   });
 
+  test('GIVEN gvisorCapacity karpenter THEN no managed gVisor group, but Karpenter’s controller role, queue and node role, with the outputs its charts need; the rule pack passes', () => {
+    const { json } = synthPlatform(devEnvironment({ gvisorCapacity: 'karpenter' }));
+    expect(Object.keys(resources(json, 'aws_eks_node_group'))).toEqual([
+      expect.stringMatching(/^SystemPool_/),
+    ]);
+    expect(Object.keys(resources(json, 'aws_sqs_queue'))).toHaveLength(1);
+    expect(Object.keys(resources(json, 'aws_eks_pod_identity_association')).length).toBeGreaterThan(
+      0,
+    );
+    expect(Object.keys(json.output)).toEqual(
+      expect.arrayContaining([
+        'karpenter_node_role_name',
+        'karpenter_interruption_queue',
+        'karpenter_volume_key_arn',
+        'karpenter_controller_role_arn',
+      ]),
+    );
+    expect(json.output).not.toHaveProperty('gvisor_node_role_arn');
+    expect(() => devEnvironment({ gvisorCapacity: 'autoscaler' })).toThrow(/gvisorCapacity: /);
+  });
+
   test('GIVEN fullyPrivate THEN no NAT or internet gateway, and every endpoint remains', () => {
     const { json } = synthPlatform(devEnvironment({ fullyPrivate: true }));
     expect(resources(json, 'aws_nat_gateway')).toEqual({});

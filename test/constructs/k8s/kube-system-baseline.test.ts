@@ -324,3 +324,27 @@ describe('KubeSystemBaseline', () => {
     });
   });
 });
+
+describe('KubeSystemBaseline with karpenter', () => {
+  test('GIVEN karpenter THEN its controller may reach the API server, cluster DNS, AWS APIs on 443 (never metadata) and the Pod Identity agent; without it there is no such policy', () => {
+    const chart = newChart();
+    new KubeSystemBaseline(chart, 'Baseline', { karpenter: true });
+    const policies = synth(chart).filter((o) => o.kind === 'NetworkPolicy');
+    const karpenter = policies.find((p) => p.metadata.name === 'eval-sandbox-karpenter');
+    expect(karpenter?.spec.podSelector).toEqual({
+      matchLabels: { 'app.kubernetes.io/name': 'karpenter' },
+    });
+    expect(karpenter?.spec.ingress ?? []).toEqual([]);
+    const aws = karpenter?.spec.egress[2];
+    expect(aws.ports).toEqual([{ protocol: 'TCP', port: 443 }]);
+    expect(aws.to[0].ipBlock.cidr).toBe('0.0.0.0/0');
+    expect(aws.to[0].ipBlock.except).toEqual(expect.arrayContaining(['169.254.0.0/16']));
+    expect(karpenter?.spec.egress[3]).toEqual({
+      to: [{ ipBlock: { cidr: '169.254.170.23/32' } }, { ipBlock: { cidr: 'fd00:ec2::23/128' } }],
+      ports: [{ protocol: 'TCP', port: 80 }],
+    });
+    const without = newChart();
+    new KubeSystemBaseline(without, 'Baseline');
+    expect(synth(without).map((o) => o.metadata.name)).not.toContain('eval-sandbox-karpenter');
+  });
+});
