@@ -101,7 +101,7 @@ describe.each([
     expect(group.launch_template.id).toMatch(/^\$\{aws_launch_template\.\w+\.id\}$/);
     expect(group.scaling_config).toEqual({ min_size: 1, desired_size: 2, max_size: 4 });
     expect(group.instance_types).toEqual(['m6i.2xlarge']);
-    // The autoscaler owns desired size after creation.
+    // Later changes of desired size (by hand, or by whatever scales the group) survive an apply.
     expect(group.lifecycle.ignore_changes).toEqual(['scaling_config[0].desired_size']);
   });
 
@@ -176,7 +176,7 @@ describe('GvisorNodeGroup', () => {
           'The runsc mirror has no s3://mirror/gvisor/20251110/x86_64/containerd-shim-runsc-v1: fill it first with scripts/aws/fill-runsc-mirror.sh 20251110 mirror (docs/aws/deploy.md); nodes booting without it never register',
       },
     ]);
-    // The autoscaler's ignore_changes stays beside the preconditions.
+    // ignore_changes on desired size stays beside the preconditions.
     expect(group.lifecycle.ignore_changes).toEqual(['scaling_config[0].desired_size']);
   });
 
