@@ -123,8 +123,11 @@ if [ ! -f "$janitor_out/done" ]; then
     exit 1
   }
   dpkg-deb -x "$deb" "$work/busybox"
+  # The list is read whole first: `busybox --list | grep -q` under pipefail fails whenever grep
+  # exits before busybox has written everything (SIGPIPE), which made the check flaky under load.
+  applets="$("$work/busybox/bin/busybox" --list)"
   for applet in $JANITOR_APPLETS; do
-    "$work/busybox/bin/busybox" --list | grep -qx "$applet" ||
+    grep -qx "$applet" <<<"$applets" ||
       { echo "busybox $BUSYBOX_VERSION has no $applet applet" >&2; exit 1; }
   done
   links=()

@@ -45,7 +45,9 @@ chmod 0755 runsc containerd-shim-runsc-v1
 # "runsc version release-20251110.0"; a bare date means .0.
 expected="release-$RELEASE"
 [[ "$RELEASE" == *.* ]] || expected="$expected.0"
-./runsc --version | grep -qx "runsc version $expected" || { echo "runsc does not report $expected" >&2; exit 1; }
+# Read whole first: `| grep -q` under pipefail can fail on SIGPIPE when grep stops reading early.
+version="$(./runsc --version)"
+grep -qx "runsc version $expected" <<<"$version" || { echo "runsc does not report $expected" >&2; exit 1; }
 
 if [ "$BUCKET" != "-" ]; then
   for file in runsc containerd-shim-runsc-v1; do
