@@ -95,7 +95,7 @@ export interface EvaluationSpec {
      */
     ttlAfterFinished?: string;
     /**
-     * Network egress of the sandbox. Default: none except DNS to the cluster DNS.
+     * Network egress of the sandbox. Default: none at all, not even DNS.
      */
     egress?: {
       /**
@@ -125,6 +125,26 @@ export interface EvaluationSpec {
          */
         allowAllPorts?: boolean;
       }[];
+      /**
+       * Names the evaluation may reach over HTTP(S) through the sandbox's egress gateway: exact (`pypi.org`) or `*.` and a suffix (`*.githubusercontent.com`, which does not include `githubusercontent.com` itself). Lowercase, no URL, no port, no IP address, not under a reserved suffix (`local`, `internal`, …). The evaluation gets HTTPS_PROXY and HTTP_PROXY naming the gateway; rendering needs the platform's egress gateway image.
+       *
+       * @minItems 1
+       *
+       * Items: One name or `*.suffix` pattern.
+       */
+      domains?: [string, ...string[]];
+      /**
+       * Destination ports of `domains`: 443 and other ports through CONNECT, 80 for plain http://. Default: [443].
+       *
+       * @minItems 1
+       *
+       * Items: A port number.
+       */
+      domainPorts?: [number, ...number[]];
+      /**
+       * Let the sandbox query the cluster DNS (UDP and TCP 53). Costs the closed DNS channel: the cluster DNS forwards any name outward. Default: false.
+       */
+      allowClusterDns?: boolean;
     };
   };
 }

@@ -126,8 +126,41 @@ export function parseCpu(value: string | number): kplus.Cpu {
     : kplus.Cpu.millis(Math.round(cores * 1000));
 }
 
+/**
+ * Platform-level settings a spec cannot carry: they are the same for every evaluation of a cluster.
+ */
+export interface EvaluationPlatform {
+  /**
+   * The egress gateway image (digest-pinned, Debian 12's squid), needed by specs with
+   * `spec.egress.domains`.
+   *
+   * @default - $EVAL_SANDBOX_EGRESS_GATEWAY_IMAGE, else none (a spec with domains is then refused)
+   */
+  readonly egressGatewayImage?: string;
+  /**
+   * The cluster's IPv4 Service CIDR, where gateway ClusterIPs are chosen.
+   *
+   * @default - $EVAL_SANDBOX_SERVICE_CIDR, else '172.20.0.0/16'
+   */
+  readonly serviceCidr?: string;
+}
+
+/** The platform settings from the environment (the CLI's defaults). */
+export function platformFromEnv(env: NodeJS.ProcessEnv = process.env): EvaluationPlatform {
+  return {
+    egressGatewayImage: env.EVAL_SANDBOX_EGRESS_GATEWAY_IMAGE || undefined,
+    serviceCidr: env.EVAL_SANDBOX_SERVICE_CIDR || undefined,
+  };
+}
+
+/** The construct message when a spec lists domains and the platform gave no gateway image. */
+const NO_GATEWAY_IMAGE = /^egressGatewayImage is required with egressDomains/;
+
 /** Maps a schema-valid document to the props of its {@link EvaluationSandbox}. */
-export function toSandboxProps(doc: EvaluationSpec): EvaluationSandboxProps {
+export function toSandboxProps(
+  doc: EvaluationSpec,
+  platform: EvaluationPlatform = platformFromEnv(),
+): EvaluationSandboxProps {
   const s = doc.spec;
   const egress: EgressRule[] = (s.egress?.allow ?? []).map((rule) => ({
     cidr: rule.cidr,
@@ -151,6 +184,16 @@ export function toSandboxProps(doc: EvaluationSpec): EvaluationSandboxProps {
       s.ttlAfterFinished === undefined ? undefined : parseDuration(s.ttlAfterFinished),
     backoffLimit: s.retries,
     egress,
+    allowClusterDns: s.egress?.allowClusterDns,
+    ...(s.egress?.domains !== undefined
+      ? {
+          egressDomains: [...s.egress.domains],
+          egressDomainPorts:
+            s.egress.domainPorts === undefined ? undefined : [...s.egress.domainPorts],
+          egressGatewayImage: platform.egressGatewayImage,
+          serviceCidr: platform.serviceCidr,
+        }
+      : {}),
   };
 }
 
@@ -158,10 +201,13 @@ export function toSandboxProps(doc: EvaluationSpec): EvaluationSandboxProps {
  * Builds the sandbox of one evaluation in an app of its own and synthesizes it (which runs the
  * whole-tree validations too). Throws the constructs' {@link ValidationError}.
  */
-export function synthEvaluation(doc: EvaluationSpec): { namespace: string; manifest: string } {
+export function synthEvaluation(
+  doc: EvaluationSpec,
+  platform: EvaluationPlatform = platformFromEnv(),
+): { namespace: string; manifest: string } {
   const app = new App();
   const chart = new Chart(app, 'Evaluation', { disableResourceNameHashes: true });
-  const sandbox = new EvaluationSandbox(chart, 'Sandbox', toSandboxProps(doc));
+  const sandbox = new EvaluationSandbox(chart, 'Sandbox', toSandboxProps(doc, platform));
   const manifest = app.synthYaml();
   return { namespace: sandbox.namespace.name, manifest };
 }
@@ -359,6 +405,15 @@ export function constructField(
     if (message.startsWith('ports') || message.startsWith('port')) return [...item, 'ports'];
     return item;
   }
+  if (/\/EgressGateway(\/|$)/.test(constructPath)) {
+    const item = /^(domains|ports)\[([0-9]+)\]/.exec(message);
+    if (item) {
+      return ['spec', 'egress', item[1] === 'domains' ? 'domains' : 'domainPorts', Number(item[2])];
+    }
+    if (message.startsWith('ports')) return ['spec', 'egress', 'domainPorts'];
+    return ['spec', 'egress', 'domains'];
+  }
+  if (NO_GATEWAY_IMAGE.test(message)) return ['spec', 'egress', 'domains'];
   const quoted = /'([^']*)'/.exec(message)?.[1];
   const first = /^(?:the job's )?([A-Za-z]+)/.exec(message)?.[1] ?? '';
   switch (first) {
@@ -415,6 +470,12 @@ function specMessage(message: string, segments: Segment[], doc: EvaluationSpec):
       `which is charged to memory; use at least ${scratch}, or set a smaller spec.resources.scratch`
     );
   }
+  if (NO_GATEWAY_IMAGE.test(message)) {
+    return (
+      "names need the sandbox's egress gateway, whose image is a platform setting: set " +
+      'EVAL_SANDBOX_EGRESS_GATEWAY_IMAGE to its digest-pinned image (registry/egress-gateway@sha256:<64 hex>)'
+    );
+  }
   return message.replace(
     /raise quota\w+ or lower (\w+)$/,
     'lower $1 (an Evaluation uses the default sandbox quota)',
@@ -437,8 +498,10 @@ const STAND_INS: readonly (readonly [RegExp, unknown])[] = [
   [/^spec\.resources\.ephemeralStorage$/, '1Gi'],
   [/^spec\.timeout$/, '1h'],
   // Items of a list are replaced, not removed, so that the other items keep their indexes.
-  [/^spec\.egress\.allow\[[0-9]+\]$/, { cidr: '192.0.2.0/24', ports: [443] }],
-  [/^spec\.egress\.allow\[[0-9]+\]\.cidr$/, '192.0.2.0/24'],
+  [/^spec\.egress\.allow\[[0-9]+\]$/, { cidr: '10.255.255.0/24', ports: [443] }],
+  [/^spec\.egress\.allow\[[0-9]+\]\.cidr$/, '10.255.255.0/24'],
+  [/^spec\.egress\.domains\[[0-9]+\]$/, 'stand-in.example.org'],
+  [/^spec\.egress\.domainPorts\[[0-9]+\]$/, 443],
   [/^spec\.egress\.allow\[[0-9]+\]\.ports$/, [443]],
   [/^spec\.(command|args)\[[0-9]+\]$/, 'stand-in'],
 ];

@@ -376,7 +376,7 @@ export function textSummary(output: PostureOutput): string {
     lines.push(
       `egress: ${r.network.defaultDenyEgress ? 'default deny' : 'NOT default deny'}; allowed: ` +
         (rules.length > 0 ? rules.join('; ') : 'none') +
-        ' (plus DNS)',
+        (r.network.dns ? ' (plus DNS)' : '; no DNS'),
     );
   }
   const l = r.limits;

@@ -77,6 +77,15 @@ export interface ConformanceProbeExpectations {
   readonly dnsName?: string;
 
   /**
+   * Whether the pod may use the cluster DNS. `false` (a sandbox without `allowClusterDns`): the
+   * probe checks that no nameserver answers at all (`PROBE_DNS=blocked`, check `dns:blocked`)
+   * instead of resolving `dnsName` (`dns:resolve`).
+   *
+   * @default true - or, for a sandbox's probe, the sandbox's `allowClusterDns`
+   */
+  readonly clusterDnsAllowed?: boolean;
+
+  /**
    * `ip:port` DNS resolvers outside the cluster DNS that must not answer (`PROBE_DNS_OUTSIDE`).
    *
    * @default - none
@@ -413,6 +422,7 @@ function computeEnvironment(
   if ((options.clusterDns ?? []).length > 0)
     env.PROBE_CLUSTER_DNS = (options.clusterDns ?? []).join(',');
   if (options.dnsName !== undefined) env.PROBE_DNS_NAME = options.dnsName;
+  if (options.clusterDnsAllowed === false) env.PROBE_DNS = 'blocked';
   if (dnsOutside.length > 0) env.PROBE_DNS_OUTSIDE = dnsOutside.map((t) => t.text).join(',');
   if (timeoutMs !== undefined) env.PROBE_TIMEOUT_MS = String(timeoutMs);
   const sorted = Object.fromEntries(
@@ -497,6 +507,12 @@ export class SandboxConformanceProbe extends Construct {
         "egress is read from the sandbox's allowlist when sandbox is set; remove egress (add rules with sandbox.allowEgressTo)",
       );
     }
+    if (sandbox && props.clusterDnsAllowed !== undefined) {
+      check(
+        this,
+        'clusterDnsAllowed is read from the sandbox (its allowClusterDns) when sandbox is set; remove clusterDnsAllowed',
+      );
+    }
     if (!sandbox && props.namespace === undefined) {
       check(this, 'namespace is not set; pass sandbox (an EvaluationSandbox) or namespace');
     }
@@ -509,7 +525,16 @@ export class SandboxConformanceProbe extends Construct {
     const allowlist = sandbox
       ? fromPolicies(sandbox.namespace.egress)
       : fromRules(props.egress ?? []);
-    const { env, problems } = computeEnvironment({ ...props, cpu, memory, scratchPath }, allowlist);
+    const { env, problems } = computeEnvironment(
+      {
+        ...props,
+        clusterDnsAllowed: sandbox ? sandbox.namespace.allowClusterDns : props.clusterDnsAllowed,
+        cpu,
+        memory,
+        scratchPath,
+      },
+      allowlist,
+    );
     if (problems.length > 0) check(this, problems[0]);
     this.env = env;
 

@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { planEgressCidr } from '../shared/network';
+import { Address, parseStrictCidr, planEgressCidr } from '../shared/network';
+import { NON_INTERNET_CIDRS } from '../../policies/k8s/r19-internet-egress-gateway-only/rule';
 import { checkDnsLabel, checkInteger } from '../shared/validation';
 import { check, standardLabels } from './internal';
 
@@ -17,9 +18,11 @@ export enum EgressProtocol {
  */
 export interface EgressRule {
   /**
-   * Destination range, IPv4 or IPv6, as a network address (`10.20.0.0/16`, `2001:db8::/32`).
-   * Link-local and instance-metadata ranges are refused; a broader range that contains them gets
-   * them as `except` entries automatically.
+   * Destination range, IPv4 or IPv6, as a network address (`10.20.0.0/16`, `fd12:3456::/32`),
+   * inside a private, CGNAT or unique-local range: public ranges are the internet, which only the
+   * sandbox's egress gateway reaches (by name; admission rule SBX-R19). Link-local and
+   * instance-metadata ranges are refused; a broader range that contains them gets them as `except`
+   * entries automatically.
    */
   readonly cidr: string;
 
@@ -61,6 +64,15 @@ export interface EgressPolicyProps extends EgressRule {
   readonly name?: string;
 }
 
+/** `cidr` (canonical) lies inside a range that is not the internet (SBX-R19's list). */
+function isNonInternet(cidr: string): boolean {
+  const [ip, bits] = parseStrictCidr(cidr) as [Address, number];
+  return NON_INTERNET_CIDRS.some((c) => {
+    const [net, netBits] = parseStrictCidr(c) as [Address, number];
+    return net.kind() === ip.kind() && netBits <= bits && ip.match(net, netBits);
+  });
+}
+
 /**
  * A NetworkPolicy that opens egress from every pod of a sandbox namespace to one CIDR and port set,
  * on top of the namespace's default deny. The instance-metadata addresses (169.254.169.254,
@@ -88,6 +100,14 @@ export class EgressPolicy extends Construct {
     const plan = planEgressCidr('cidr', props.cidr);
     check(this, plan.problem);
     this.cidr = plan.cidr;
+    if (!isNonInternet(this.cidr)) {
+      check(
+        this,
+        `cidr '${props.cidr}' reaches the internet, which only a sandbox's egress gateway may (admission rule ` +
+          `SBX-R19): list the names in egressDomains instead, or narrow the range to a private, CGNAT or ` +
+          'unique-local one (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, fc00::/7)',
+      );
+    }
     this.except = plan.except;
     this.protocol = props.protocol ?? EgressProtocol.TCP;
 

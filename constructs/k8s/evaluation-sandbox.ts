@@ -1,6 +1,13 @@
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
+import { EVALUATION_ID_LABEL, MODEL_LABEL, TASK_LABEL } from '../shared/labels';
+import { DEFAULT_PARAMETERS } from '../../policies/k8s/parameters';
+import {
+  DEFAULT_EGRESS_GATEWAY_CPU,
+  DEFAULT_EGRESS_GATEWAY_MEMORY,
+  EgressGateway,
+} from './egress-gateway';
 import { EgressPolicy, EgressRule } from './egress-policy';
 import {
   DEFAULT_EVALUATION_CPU,
@@ -65,11 +72,64 @@ export interface EvaluationSandboxProps extends SandboxNamespaceOptions, Evaluat
    * @default Size.mebibytes(128) - the GvisorRuntimeClass default
    */
   readonly runtimeOverheadMemory?: Size;
+
+  /**
+   * Names the evaluation may reach over HTTP(S), through an {@link EgressGateway} in the sandbox:
+   * exact (`pypi.org`) or `*.suffix` (`*.githubusercontent.com`, not the apex itself). The
+   * evaluation container gets `HTTPS_PROXY`/`HTTP_PROXY` (and lower-case forms) naming the gateway
+   * by address, and may reach nothing else but its CIDR `egress` entries.
+   *
+   * @default - no gateway: the sandbox reaches no names
+   */
+  readonly egressDomains?: string[];
+
+  /**
+   * Destination ports of `egressDomains`: 443 and other ports through CONNECT; 80 for plain
+   * `http://`.
+   *
+   * @default [443]
+   */
+  readonly egressDomainPorts?: number[];
+
+  /**
+   * The egress gateway image, pinned by digest, carrying Debian 12's squid at /usr/sbin/squid.
+   * Required with `egressDomains`.
+   *
+   * @default - none; required when `egressDomains` is set
+   */
+  readonly egressGatewayImage?: string;
+
+  /**
+   * The gateway's ClusterIP, when the platform allocates it.
+   *
+   * @default - derived from the namespace name in `serviceCidr` (see `deriveEgressGatewayAddress`)
+   */
+  readonly egressGatewayAddress?: string;
+
+  /**
+   * The cluster's IPv4 Service CIDR, where the gateway's ClusterIP lies.
+   *
+   * @default '172.20.0.0/16' - EKS's choice for a VPC inside 10.0.0.0/8
+   */
+  readonly serviceCidr?: string;
 }
+
+/** The proxy variables an evaluation with an egress gateway gets (upper and lower case). */
+export const PROXY_ENV_NAMES: readonly string[] = [
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+  'https_proxy',
+  'http_proxy',
+  'no_proxy',
+];
+
+/** Destinations that never go through the gateway: the pod's own loopback. */
+export const DEFAULT_NO_PROXY: readonly string[] = ['localhost', '127.0.0.1', '::1'];
 
 /**
  * One evaluation, isolated: its own {@link SandboxNamespace} (PSA restricted, quota, default-deny
- * network), a {@link SandboxIdentity} with no rights, and an {@link EvaluationJob} running in gVisor
+ * network, no DNS), an {@link EgressGateway} when it may reach names, a {@link SandboxIdentity} with no rights, and an {@link EvaluationJob} running in gVisor
  * as that identity, with a {@link PostureRecord} of its effective posture beside the Job. This is
  * the construct most users need.
  *
@@ -77,7 +137,9 @@ export interface EvaluationSandboxProps extends SandboxNamespaceOptions, Evaluat
  * new EvaluationSandbox(chart, 'Run42', {
  *   evaluationId: 'run-42',
  *   image: 'registry.example.com/tasks/swe@sha256:…',
- *   egress: [{ cidr: '10.20.0.0/16', ports: [443] }],
+ *   egress: [{ cidr: '10.20.0.0/16', ports: [5432] }],
+ *   egressDomains: ['pypi.org', 'files.pythonhosted.org'],
+ *   egressGatewayImage: 'registry.example.com/egress-gateway@sha256:…',
  * });
  * ```
  */
@@ -94,6 +156,10 @@ export class EvaluationSandbox extends Construct {
   public readonly runtimeOverheadMemory: Size;
   /** The record of the evaluation's effective posture (ConfigMap `<job name>-posture`). */
   public readonly posture: PostureRecord;
+  /** The egress gateway, when `egressDomains` is set. */
+  public readonly egressGateway?: EgressGateway;
+  /** The proxy variables set on the evaluation container (empty without a gateway). */
+  public readonly proxyEnv: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: EvaluationSandboxProps) {
     super(scope, id);
@@ -116,10 +182,51 @@ export class EvaluationSandbox extends Construct {
     this.runtimeOverheadMemory = props.runtimeOverheadMemory ?? DEFAULT_GVISOR_OVERHEAD_MEMORY;
     check(this, checkCpu('runtimeOverheadCpu', this.runtimeOverheadCpu));
     check(this, checkSize('runtimeOverheadMemory', this.runtimeOverheadMemory));
+    const withGateway = props.egressDomains !== undefined;
+    if (withGateway && props.egressGatewayImage === undefined) {
+      check(
+        this,
+        'egressGatewayImage is required with egressDomains: give the digest-pinned image of the egress ' +
+          "gateway (Debian 12's squid), for example 'registry.example.com/egress-gateway@sha256:<64 hex>'",
+      );
+    }
+    if (!withGateway) {
+      for (const prop of [
+        'egressDomainPorts',
+        'egressGatewayImage',
+        'egressGatewayAddress',
+        'serviceCidr',
+      ] as const) {
+        if (props[prop] !== undefined)
+          check(this, `${prop} is set but egressDomains is not; list the names or remove ${prop}`);
+      }
+    } else {
+      const clash = Object.keys(props.env ?? {}).filter((k) =>
+        PROXY_ENV_NAMES.some(
+          (n) => n.toLowerCase() === k.toLowerCase() || k.toLowerCase() === 'all_proxy',
+        ),
+      );
+      if (clash.length > 0)
+        check(
+          this,
+          `env sets ${clash.join(', ')}, which the egress gateway sets; remove ${clash.length > 1 ? 'them' : 'it'}`,
+        );
+    }
+    // The gateway is a second pod of the sandbox, with its own RuntimeClass overhead.
+    const gatewayCpu = withGateway
+      ? cpuMillis(DEFAULT_EGRESS_GATEWAY_CPU) + cpuMillis(this.runtimeOverheadCpu)
+      : 0;
+    const gatewayMemoryKib = withGateway
+      ? sizeKib(DEFAULT_EGRESS_GATEWAY_MEMORY) + sizeKib(this.runtimeOverheadMemory)
+      : 0;
     const podCpu =
-      cpuMillis(props.cpu ?? DEFAULT_EVALUATION_CPU) + cpuMillis(this.runtimeOverheadCpu);
+      cpuMillis(props.cpu ?? DEFAULT_EVALUATION_CPU) +
+      cpuMillis(this.runtimeOverheadCpu) +
+      gatewayCpu;
     const podMemoryKib =
-      sizeKib(props.memory ?? DEFAULT_EVALUATION_MEMORY) + sizeKib(this.runtimeOverheadMemory);
+      sizeKib(props.memory ?? DEFAULT_EVALUATION_MEMORY) +
+      sizeKib(this.runtimeOverheadMemory) +
+      gatewayMemoryKib;
     this.namespace = new SandboxNamespace(this, 'Namespace', {
       ...props,
       name: namespaceName,
@@ -142,6 +249,44 @@ export class EvaluationSandbox extends Construct {
       serviceAccount: this.identity.serviceAccount,
     });
 
+    this.proxyEnv = {};
+    if (withGateway) {
+      const sandboxLabels: Record<string, string> = { [EVALUATION_ID_LABEL]: props.evaluationId };
+      if (props.task !== undefined) sandboxLabels[TASK_LABEL] = props.task;
+      if (props.model !== undefined) sandboxLabels[MODEL_LABEL] = props.model;
+      this.egressGateway = new EgressGateway(this, 'EgressGateway', {
+        namespace: this.namespace.name,
+        image: props.egressGatewayImage as string,
+        domains: props.egressDomains as string[],
+        ports: props.egressDomainPorts,
+        sandboxLabels,
+        serviceCidr: props.serviceCidr,
+        address: props.egressGatewayAddress,
+        clusterDnsNamespace: props.clusterDnsNamespace,
+        clusterDnsPodLabels: props.clusterDnsPodLabels,
+        // Outlives the Job's own deadline by ten minutes (the Job may start a little later).
+        activeDeadlineSeconds: Math.min(
+          this.job.activeDeadline.toSeconds() + 600,
+          DEFAULT_PARAMETERS.maxActiveDeadlineSeconds,
+        ),
+      });
+      this.egressGateway.node.addDependency(this.namespace.resource);
+      this.job.node.addDependency(this.egressGateway);
+      const noProxy = [...DEFAULT_NO_PROXY, ...this.namespace.egress.map((p) => p.cidr)].join(',');
+      const url = this.egressGateway.proxyUrl;
+      Object.assign(this.proxyEnv, {
+        HTTPS_PROXY: url,
+        HTTP_PROXY: url,
+        NO_PROXY: noProxy,
+        https_proxy: url,
+        http_proxy: url,
+        no_proxy: noProxy,
+      });
+      const container = this.job.job.containers[0];
+      for (const name of PROXY_ENV_NAMES)
+        container.env.addVariable(name, kplus.EnvValue.fromValue(this.proxyEnv[name]));
+    }
+
     this.posture = new PostureRecord(this, 'Posture', {
       job: this.job,
       sandboxNamespace: this.namespace,
@@ -160,19 +305,22 @@ export class EvaluationSandbox extends Construct {
         );
       }
     };
+    const gw = this.egressGateway;
     fits(
       'cpu',
-      cpuMillis(job.cpu) + cpuMillis(this.runtimeOverheadCpu),
+      cpuMillis(job.cpu) + cpuMillis(this.runtimeOverheadCpu) + gatewayCpu,
       cpuMillis(ns.quotaCpu),
       'quotaCpu',
-      ` plus the RuntimeClass overhead (${cpuMillis(job.cpu)}m + ${cpuMillis(this.runtimeOverheadCpu)}m)`,
+      ` plus the RuntimeClass overhead (${cpuMillis(job.cpu)}m + ${cpuMillis(this.runtimeOverheadCpu)}m)` +
+        (gw ? ` plus the egress gateway (${gatewayCpu}m with its overhead)` : ''),
     );
     fits(
       'memory',
-      sizeKib(job.memory) + sizeKib(this.runtimeOverheadMemory),
+      sizeKib(job.memory) + sizeKib(this.runtimeOverheadMemory) + gatewayMemoryKib,
       sizeKib(ns.quotaMemory),
       'quotaMemory',
-      ` plus the RuntimeClass overhead (${job.memory.asString()} + ${this.runtimeOverheadMemory.asString()})`,
+      ` plus the RuntimeClass overhead (${job.memory.asString()} + ${this.runtimeOverheadMemory.asString()})` +
+        (gw ? ` plus the egress gateway (${gatewayMemoryKib / 1024}Mi with its overhead)` : ''),
     );
     fits(
       'ephemeralStorage',

@@ -1,6 +1,7 @@
 export * from './gvisor-runtime-class';
 export * from './sandbox-namespace';
 export * from './egress-policy';
+export * from './egress-gateway';
 export * from './sandbox-identity';
 export * from './evaluator-rbac';
 export * from './evaluation-job';

@@ -272,13 +272,18 @@ export class PostureRecord extends Construct {
       }
     }
 
+    const base = {
+      defaultDenyIngress: denies('Ingress'),
+      defaultDenyEgress: denies('Egress'),
+      egress,
+    };
+    // No DNS policy (the default since issue 14): the sandbox resolves no names.
+    if (ns.dnsPolicy === undefined) return { ...base, dns: null };
     const dns: K8sJson = ns.dnsPolicy.toJson();
     const [dnsRule] = dns.spec.egress;
     const [peer] = dnsRule.to;
     return {
-      defaultDenyIngress: denies('Ingress'),
-      defaultDenyEgress: denies('Egress'),
-      egress,
+      ...base,
       dns: {
         policy: dns.metadata.name,
         namespace: Object.values(peer.namespaceSelector?.matchLabels ?? {}).join(','),

@@ -110,7 +110,18 @@ export interface SandboxNamespaceOptions {
   readonly defaultContainerEphemeralStorage?: Size;
 
   /**
-   * Namespace of the cluster DNS service, the only DNS the sandbox may query.
+   * Let every pod of the sandbox query the cluster DNS (UDP and TCP 53 to its pods). Costs the
+   * closed DNS channel: the cluster DNS forwards any name outward, so data can leave encoded in
+   * names (docs/threat-model.md). Without it the sandbox resolves no names at all; its egress
+   * gateway (`egressDomains` on EvaluationSandbox) resolves the names it allows.
+   *
+   * @default false - no DNS
+   */
+  readonly allowClusterDns?: boolean;
+
+  /**
+   * Namespace of the cluster DNS service: the DNS the sandbox may query when `allowClusterDns` is
+   * set, and the egress gateway's resolver.
    *
    * @default 'kube-system'
    */
@@ -135,7 +146,7 @@ export interface SandboxNamespaceOptions {
    * Egress allowlist entries, each becoming an {@link EgressPolicy} named `allow-egress-<n>`
    * (1-based). More can be added with `allowEgressTo()`.
    *
-   * @default - none: the sandbox reaches cluster DNS only
+   * @default - none: the sandbox reaches nothing (not even DNS, unless `allowClusterDns`)
    */
   readonly egress?: EgressRule[];
 }
@@ -163,7 +174,8 @@ const RESERVED_LABELS = new Set<string>([
  * warn, pinned version), a ResourceQuota and LimitRange covering CPU, memory, ephemeral storage and
  * pod count (and no NodePort or LoadBalancer Services, no PersistentVolumeClaims unless opted in),
  * and NetworkPolicies that deny all ingress
- * and egress except DNS to the cluster DNS. Egress is opened only with `allowEgressTo()`.
+ * and egress, DNS included (`allowClusterDns` opts in). Egress is opened only with `allowEgressTo()`
+ * (CIDRs) and by an egress gateway (names).
  */
 export class SandboxNamespace extends Construct {
   /** The namespace name. */
@@ -201,8 +213,14 @@ export class SandboxNamespace extends Construct {
   public readonly limitRange: kplus.k8s.KubeLimitRange;
   /** The default-deny NetworkPolicy (ingress and egress). */
   public readonly denyAllPolicy: kplus.k8s.KubeNetworkPolicy;
-  /** The NetworkPolicy allowing DNS to the cluster DNS only. */
-  public readonly dnsPolicy: kplus.k8s.KubeNetworkPolicy;
+  /** Whether the sandbox's pods may query the cluster DNS. */
+  public readonly allowClusterDns: boolean;
+  /** Namespace of the cluster DNS pods. */
+  public readonly clusterDnsNamespace: string;
+  /** Pod labels of the cluster DNS pods. */
+  public readonly clusterDnsPodLabels: Record<string, string>;
+  /** The NetworkPolicy allowing DNS to the cluster DNS only; only with `allowClusterDns`. */
+  public readonly dnsPolicy?: kplus.k8s.KubeNetworkPolicy;
 
   private readonly egressPolicies: EgressPolicy[] = [];
   private readonly bindings = new Map<string, kplus.k8s.KubeRoleBinding>();
@@ -280,7 +298,9 @@ export class SandboxNamespace extends Construct {
       }
     }
 
+    this.allowClusterDns = props.allowClusterDns ?? false;
     const dnsNamespace = props.clusterDnsNamespace ?? 'kube-system';
+    this.clusterDnsNamespace = dnsNamespace;
     check(this, checkDnsLabel('clusterDnsNamespace', dnsNamespace));
     const dnsPodLabels = props.clusterDnsPodLabels ?? { 'k8s-app': 'kube-dns' };
     if (Object.keys(dnsPodLabels).length === 0) {
@@ -293,6 +313,7 @@ export class SandboxNamespace extends Construct {
       check(this, checkLabelKey('clusterDnsPodLabels key', key));
       check(this, checkLabelValue(`clusterDnsPodLabels['${key}']`, value));
     }
+    this.clusterDnsPodLabels = { ...dnsPodLabels };
 
     const psa = POD_SECURITY_LABELS;
     this.resource = new kplus.k8s.KubeNamespace(this, 'Resource', {
@@ -377,28 +398,31 @@ export class SandboxNamespace extends Construct {
       protocol,
       port: kplus.k8s.IntOrString.fromNumber(53),
     });
-    this.dnsPolicy = new kplus.k8s.KubeNetworkPolicy(this, 'ClusterDns', {
-      metadata: {
-        name: 'allow-cluster-dns',
-        namespace: this.name,
-        labels: standardLabels('network-policy'),
-      },
-      spec: {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [
-          {
-            to: [
+    // No DNS unless asked for: the cluster DNS forwards any name outward (ADR 0006).
+    this.dnsPolicy = !this.allowClusterDns
+      ? undefined
+      : new kplus.k8s.KubeNetworkPolicy(this, 'ClusterDns', {
+          metadata: {
+            name: 'allow-cluster-dns',
+            namespace: this.name,
+            labels: standardLabels('network-policy'),
+          },
+          spec: {
+            podSelector: {},
+            policyTypes: ['Egress'],
+            egress: [
               {
-                namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: dnsNamespace } },
-                podSelector: { matchLabels: { ...dnsPodLabels } },
+                to: [
+                  {
+                    namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: dnsNamespace } },
+                    podSelector: { matchLabels: { ...dnsPodLabels } },
+                  },
+                ],
+                ports: [dnsPort('UDP'), dnsPort('TCP')],
               },
             ],
-            ports: [dnsPort('UDP'), dnsPort('TCP')],
           },
-        ],
-      },
-    });
+        });
 
     // Everything in the namespace is created after it (kubectl apply -f and GitOps tools follow this order).
     for (const obj of [
@@ -406,7 +430,7 @@ export class SandboxNamespace extends Construct {
       this.priorityQuota,
       this.limitRange,
       this.denyAllPolicy,
-      this.dnsPolicy,
+      ...(this.dnsPolicy ? [this.dnsPolicy] : []),
     ]) {
       obj.node.addDependency(this.resource);
     }

@@ -9,7 +9,7 @@ export const PROBE_IMAGE_REPOSITORY = 'registry.example.com/eval-sandbox/conform
 
 /** Digest of the image the build produces (`npm run images:build`; test/e2e/images.test.ts fails when they differ). */
 export const PROBE_IMAGE_DIGEST =
-  'sha256:55993ca07f3ddc52a6eda27d0dd7900604daf880af6ee273ba6549ad5b2642e1';
+  'sha256:463d029e6a58234db6bb1487dee6f79fc71dae5e4fdce0a5f6c4a9e99d0acc27';
 
 /** `repository@digest`. */
 export const PROBE_IMAGE = `${PROBE_IMAGE_REPOSITORY}@${PROBE_IMAGE_DIGEST}`;

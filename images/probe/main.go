@@ -317,6 +317,25 @@ func checkDNS(timeout time.Duration) []Check {
 		if v, ok := env("PROBE_DNS_NAME"); ok && v != "" {
 			qname = v
 		}
+		if os.Getenv("PROBE_DNS") == "blocked" {
+			// A sandbox without DNS: no nameserver may answer, not even with an error code.
+			var answered, silent []string
+			for _, s := range servers {
+				if ips, err := lookupA(net.JoinHostPort(s, "53"), qname, timeout); err == nil {
+					answered = append(answered, fmt.Sprintf("%s: %v", s, ips))
+				} else if !errors.Is(err, errNoAnswer) {
+					answered = append(answered, fmt.Sprintf("%s: %v", s, err))
+				} else {
+					silent = append(silent, fmt.Sprintf("%s: %v", s, err))
+				}
+			}
+			if len(answered) > 0 {
+				out = append(out, fail("dns:blocked", "%s resolved via %s: this sandbox must have no DNS", qname, strings.Join(answered, "; ")))
+			} else {
+				out = append(out, pass("dns:blocked", "no answer for %s: %s", qname, strings.Join(silent, "; ")))
+			}
+			return append(out, checkOutsideDNS(timeout)...)
+		}
 		var answers, failures []string
 		for _, s := range servers {
 			var ips []net.IP
@@ -338,6 +357,11 @@ func checkDNS(timeout time.Duration) []Check {
 			out = append(out, pass("dns:resolve", "%s resolved via %s", qname, strings.Join(answers, "; ")))
 		}
 	}
+	return append(out, checkOutsideDNS(timeout)...)
+}
+
+// checkOutsideDNS: resolvers outside the cluster DNS (PROBE_DNS_OUTSIDE) must not answer.
+func checkOutsideDNS(timeout time.Duration) []Check {
 	results := make([]Check, len(list(os.Getenv("PROBE_DNS_OUTSIDE"))))
 	var wg sync.WaitGroup
 	for i, r := range list(os.Getenv("PROBE_DNS_OUTSIDE")) {
@@ -351,7 +375,7 @@ func checkDNS(timeout time.Duration) []Check {
 		})
 	}
 	wg.Wait()
-	return append(out, results...)
+	return results
 }
 
 func contains(l []string, s string) bool {
@@ -452,6 +476,10 @@ func dnsAnswers(msg []byte, id uint16) ([]net.IP, error) {
 }
 
 // lookupA asks the resolver at server (ip:port) over UDP for the A records of name.
+// errNoAnswer: no DNS message came back (timeout, ICMP refusal, no route), as opposed to an answer
+// that carries an error code.
+var errNoAnswer = errors.New("no answer")
+
 func lookupA(server, name string, timeout time.Duration) ([]net.IP, error) {
 	id := uint16(time.Now().UnixNano())
 	q, err := dnsQuery(id, name)
@@ -460,7 +488,7 @@ func lookupA(server, name string, timeout time.Duration) ([]net.IP, error) {
 	}
 	conn, err := net.DialTimeout("udp", server, timeout)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", errNoAnswer, err)
 	}
 	defer conn.Close()
 	// Like a stub resolver, send the query again every second until the timeout: a first datagram
@@ -469,7 +497,7 @@ func lookupA(server, name string, timeout time.Duration) ([]net.IP, error) {
 	buf := make([]byte, 4096)
 	for {
 		if _, err := conn.Write(q); err != nil && !errors.Is(err, syscall.ECONNREFUSED) {
-			return nil, err
+			return nil, fmt.Errorf("%w: %v", errNoAnswer, err)
 		}
 		next := time.Now().Add(time.Second)
 		if next.After(deadline) {
@@ -481,16 +509,16 @@ func lookupA(server, name string, timeout time.Duration) ([]net.IP, error) {
 			if os.IsTimeout(err) {
 				break
 			} else if errors.Is(err, syscall.ECONNREFUSED) {
-				return nil, errors.New("refused (ICMP port unreachable)")
+				return nil, fmt.Errorf("%w: refused (ICMP port unreachable)", errNoAnswer)
 			} else if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%w: %v", errNoAnswer, err)
 			}
 			if ips, err := dnsAnswers(buf[:n], id); err == nil || n >= 12 && binary.BigEndian.Uint16(buf) == id {
 				return ips, err
 			}
 		}
 		if !time.Now().Before(deadline) {
-			return nil, fmt.Errorf("no answer within %v (timeout)", timeout)
+			return nil, fmt.Errorf("%w within %v (timeout)", errNoAnswer, timeout)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
@@ -64,8 +65,15 @@ func TestLookupAgainstServe(t *testing.T) {
 	}
 	silent, _ := net.ListenPacket("udp", "127.0.0.1:0") // bound, never answers
 	defer silent.Close()
-	if _, err := lookupA(silent.LocalAddr().String(), "example.com", 200*time.Millisecond); err == nil {
-		t.Fatal("a silent resolver answered")
+	if _, err := lookupA(silent.LocalAddr().String(), "example.com", 200*time.Millisecond); !errors.Is(err, errNoAnswer) {
+		t.Fatalf("a silent resolver: want errNoAnswer, got %v", err)
+	}
+	// A port nobody listens on: refused, which is no answer either.
+	closed, _ := net.ListenPacket("udp", "127.0.0.1:0")
+	addr := closed.LocalAddr().String()
+	closed.Close()
+	if _, err := lookupA(addr, "example.com", 500*time.Millisecond); !errors.Is(err, errNoAnswer) {
+		t.Fatalf("a closed port: want errNoAnswer, got %v", err)
 	}
 }
 

@@ -145,7 +145,8 @@ export class PolicyEvaluator {
       operation,
       kind: { group: gvr.group, version: gvr.version, kind: object.kind },
       resource: { group: gvr.group, version: gvr.version, resource: gvr.resource },
-      subResource: subresource,
+      // The API server leaves subResource out of a request to the main resource (has() is false).
+      ...(subresource === '' ? {} : { subResource: subresource }),
       name: object.metadata?.name ?? '',
       namespace,
       userInfo: { username: userInfo.username, groups: userInfo.groups },

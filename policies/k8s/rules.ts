@@ -25,6 +25,7 @@ import { rule as r14 } from './r14-no-ephemeral-containers/rule';
 import { rule as r15 } from './r15-scheduling-isolation/rule';
 import { rule as r16 } from './r16-no-token-secrets/rule';
 import { rule as r18 } from './r18-non-root-in-user-namespace/rule';
+import { rule as r19 } from './r19-internet-egress-gateway-only/rule';
 import { rule as r17 } from './r17-claim-size/rule';
 import { rule as x1 } from './x1-no-secrets-in-sandbox/rule';
 
@@ -55,6 +56,7 @@ export const RULE_BUILDERS: readonly RuleBuilder[] = [
   r16,
   r17,
   r18,
+  r19,
   b1,
   b2,
   b3,

@@ -644,3 +644,112 @@ spec:
     expect(formatProblem(p)).toBe('f.yaml:3:5: spec.image: wrong');
   });
 });
+
+describe('spec.egress.domains (the egress gateway) and allowClusterDns', () => {
+  const GATEWAY_IMAGE = `registry.example.com/egress-gateway@sha256:${'b'.repeat(64)}`;
+  // Lines 24-26 of the document: the domains list starts at 25:7, its second item is at 26:9.
+  const WITH_DOMAINS = `${BASE}    domains:
+      - pypi.org
+      - https://files.pythonhosted.org/simple
+`;
+  const GOOD = WITH_DOMAINS.replace(
+    'https://files.pythonhosted.org/simple',
+    'files.pythonhosted.org',
+  );
+
+  /** Runs `f` with the platform's gateway image set in the environment (the CLI's source of it). */
+  function withGatewayImage<T>(image: string | undefined, f: () => T): T {
+    const before = process.env.EVAL_SANDBOX_EGRESS_GATEWAY_IMAGE;
+    if (image === undefined) delete process.env.EVAL_SANDBOX_EGRESS_GATEWAY_IMAGE;
+    else process.env.EVAL_SANDBOX_EGRESS_GATEWAY_IMAGE = image;
+    try {
+      return f();
+    } finally {
+      if (before === undefined) delete process.env.EVAL_SANDBOX_EGRESS_GATEWAY_IMAGE;
+      else process.env.EVAL_SANDBOX_EGRESS_GATEWAY_IMAGE = before;
+    }
+  }
+
+  test('GIVEN domains and the platform image WHEN checked THEN the sandbox has a gateway and the Job the proxy variables', () => {
+    const r = withGatewayImage(GATEWAY_IMAGE, () => checkText('e.yaml', GOOD, validate));
+    expect(r.problems).toEqual([]);
+    const objects = parseAllDocuments(r.evaluations[0].manifest).map((d) => d.toJS());
+    expect(objects.filter((o) => o.kind === 'Pod').map((o) => o.spec.containers[0].image)).toEqual([
+      GATEWAY_IMAGE,
+    ]);
+    const env = objects.find((o) => o.kind === 'Job').spec.template.spec.containers[0].env;
+    expect(env.find((e: { name: string }) => e.name === 'HTTPS_PROXY').value).toMatch(
+      /^http:\/\/172\.20\.[0-9]+\.[0-9]+:3128$/,
+    );
+    expect(objects.some((o) => o.metadata.name === 'allow-cluster-dns')).toBe(false);
+  });
+
+  test('GIVEN domains without the platform image WHEN checked THEN spec.egress.domains names the setting', () => {
+    expect(withGatewayImage(undefined, () => problems(GOOD))).toEqual([
+      "25:7: spec.egress.domains: names need the sandbox's egress gateway, whose image is a platform setting: set EVAL_SANDBOX_EGRESS_GATEWAY_IMAGE to its digest-pinned image (registry/egress-gateway@sha256:<64 hex>)",
+    ]);
+  });
+
+  test('GIVEN a URL among the domains WHEN checked THEN its item is named with the fix', () => {
+    expect(withGatewayImage(GATEWAY_IMAGE, () => problems(WITH_DOMAINS))).toEqual([
+      "26:9: spec.egress.domains[1]: domains[1] 'https://files.pythonhosted.org/simple' is a URL, not a name; give only the name, such as 'files.pythonhosted.org'",
+    ]);
+  });
+
+  test('GIVEN a bad domain and a bad port WHEN checked THEN both are reported', () => {
+    const text = `${GOOD.replace('files.pythonhosted.org', 'PyPI.org')}    domainPorts: [443, 443]\n`;
+    expect(withGatewayImage(GATEWAY_IMAGE, () => problems(text))).toEqual([
+      expect.stringMatching(
+        /^26:9: spec\.egress\.domains\[1\]: domains\[1\] 'PyPI\.org' has uppercase letters/,
+      ),
+      expect.stringMatching(
+        /^27:24: spec\.egress\.domainPorts\[1\]: ports\[1\] 443 repeats ports\[0\]/,
+      ),
+    ]);
+  });
+
+  test('GIVEN an empty domain list or a port out of range WHEN checked THEN the schema refuses it', () => {
+    expect(problems(`${BASE}    domains: []\n`)).toEqual([
+      expect.stringMatching(/^24:14: spec\.egress\.domains: must not be empty/),
+    ]);
+    expect(problems(`${BASE}    domainPorts: [0]\n`)).toEqual([
+      expect.stringMatching(/^24:\d+: spec\.egress\.domainPorts\[0\]: /),
+    ]);
+  });
+
+  test('GIVEN a public CIDR WHEN checked THEN the cidr is named: the internet is reached through domains only', () => {
+    expect(problems(variant('cidr: 10.20.0.0/16', 'cidr: 140.82.112.0/20'))).toEqual([
+      expect.stringMatching(
+        /^22:15: spec\.egress\.allow\[0\]\.cidr: cidr '140\.82\.112\.0\/20' reaches the internet, .* list the names in egressDomains instead/,
+      ),
+    ]);
+  });
+
+  test('GIVEN allowClusterDns WHEN mapped and rendered THEN the DNS policy is back', () => {
+    const text = `${BASE}    allowClusterDns: true\n`;
+    const doc = parseAllDocuments(text)[0].toJS() as EvaluationSpec;
+    expect(toSandboxProps(doc).allowClusterDns).toBe(true);
+    const r = checkText('e.yaml', text, validate);
+    expect(r.problems).toEqual([]);
+    expect(r.evaluations[0].manifest).toContain('name: allow-cluster-dns');
+  });
+
+  test('GIVEN domains WHEN mapped THEN they, the ports and the platform settings reach the props', () => {
+    const doc = parseAllDocuments(
+      `${GOOD}    domainPorts: [443, 80]\n`,
+    )[0].toJS() as EvaluationSpec;
+    const props = toSandboxProps(doc, {
+      egressGatewayImage: GATEWAY_IMAGE,
+      serviceCidr: '10.96.0.0/16',
+    });
+    expect(props).toMatchObject({
+      egressDomains: ['pypi.org', 'files.pythonhosted.org'],
+      egressDomainPorts: [443, 80],
+      egressGatewayImage: GATEWAY_IMAGE,
+      serviceCidr: '10.96.0.0/16',
+    });
+    expect(
+      toSandboxProps(parseAllDocuments(BASE)[0].toJS() as EvaluationSpec).egressDomains,
+    ).toBeUndefined();
+  });
+});

@@ -417,6 +417,9 @@ describe('the text summary', () => {
     const egress = record.network.egress[0];
     expect(r.out).toContain(`runtime: ${record.runtime.runtimeClassName} (handler runsc)`);
     expect(r.out).toContain(`egress: default deny; allowed: ${egress.cidr}`);
+    // The record's sandbox has no allowClusterDns: the text says so, and never "(plus DNS)".
+    expect(record.network.dns).toBeNull();
+    expect(r.out).toMatch(/^egress: .*; no DNS$/m);
     expect(r.out).toContain(
       `limits: cpu ${record.limits.cpu.quantity}, memory ${record.limits.memory.quantity}`,
     );

@@ -673,6 +673,16 @@ describe('probe under gVisor (runsc, systrap)', () => {
     expect(c['cpu-limit'].detail).toContain('50000/100000 = 500m');
   });
 
+  test('GIVEN PROBE_DNS=blocked and a resolver that answers THEN dns:blocked fails (a sandbox without DNS must get no answer)', () => {
+    const { argv } = runImage({ ...sandboxed, env: { ...probeEnv(), PROBE_DNS: 'blocked' } });
+    const r = spawnSync(runsc, argv, { encoding: 'utf8' });
+    const rep = report(r);
+    expect(r.status).toBe(1);
+    expect(rep.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['dns:blocked']);
+    expect(byName(rep)['dns:blocked'].detail).toContain('this sandbox must have no DNS');
+    expect(rep.checks.map((c) => c.name)).not.toContain('dns:resolve');
+  });
+
   test('GIVEN root, a writable root, capabilities and open egress THEN those checks fail under gVisor too', () => {
     const { argv } = runImage({
       uid: 0,

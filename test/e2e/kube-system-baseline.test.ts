@@ -113,6 +113,8 @@ async function resolveFromSandbox(id: string): Promise<Check> {
   const s = new EvaluationSandbox(chart, 'Sandbox', {
     evaluationId: id,
     image: PROBE_IMAGE,
+    // Sandboxes have no DNS unless they opt in; this one needs it to show CoreDNS answering.
+    allowClusterDns: true,
     cpu: kplus.Cpu.millis(250),
     memory: Size.mebibytes(256),
     scratchSize: Size.mebibytes(64),

@@ -177,7 +177,8 @@ describe('the example sandboxes from dist/, applied as-is', () => {
         'blocked:kubernetes.default.svc.cluster.local:443',
         'blocked:10.30.0.10:443',
         'dns:nameservers',
-        'dns:resolve',
+        // The examples have no DNS (no allowClusterDns): the cluster DNS must not answer them.
+        'dns:blocked',
         'dns-outside:10.30.0.53:53',
         'read-only-rootfs',
         'non-root',

@@ -1,6 +1,8 @@
 // Fixtures of this rule: compliant variants (good) and attacks (bad). See ../fixtures/catalogue.ts.
+// Policies that reach the internet select the egress gateway's pods, the only ones SBX-R19 lets
+// reach it: the metadata bound holds for the gateway's policy too.
 import { FixtureCase } from '../fixtures/cases';
-import { networkPolicy } from '../fixtures/workloads';
+import { gatewayNetworkPolicy, networkPolicy } from '../fixtures/workloads';
 
 const R10 = 'SBX-R10-no-metadata-egress';
 
@@ -10,7 +12,7 @@ export const fixtures: FixtureCase[] = [
     verdict: 'good',
     name: 'networkpolicy-internet-excepting-metadata',
     description: 'The whole internet, with the metadata ranges excepted',
-    object: networkPolicy('internet', [
+    object: gatewayNetworkPolicy('internet', [
       {
         to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } }],
         ports: [{ protocol: 'TCP', port: 443 }],
@@ -50,7 +52,7 @@ export const fixtures: FixtureCase[] = [
     name: 'networkpolicy-range-around-link-local',
     description:
       'A range containing link-local, with all of link-local excepted (as EgressPolicy emits it)',
-    object: networkPolicy('around-link-local', [
+    object: gatewayNetworkPolicy('around-link-local', [
       {
         to: [{ ipBlock: { cidr: '169.0.0.0/8', except: ['169.254.0.0/16'] } }],
         ports: [{ protocol: 'TCP', port: 443 }],
@@ -71,14 +73,14 @@ export const fixtures: FixtureCase[] = [
     verdict: 'bad',
     name: 'networkpolicy-internet',
     description: 'The whole IPv4 internet, metadata service included',
-    object: networkPolicy('internet', [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }]),
+    object: gatewayNetworkPolicy('internet', [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }]),
   },
   {
     rule: R10,
     verdict: 'bad',
     name: 'networkpolicy-ipv6-internet',
     description: 'The whole IPv6 internet, the IPv6 metadata service included',
-    object: networkPolicy('internet6', [
+    object: gatewayNetworkPolicy('internet6', [
       { to: [{ ipBlock: { cidr: '::/0', except: ['fe80::/10'] } }] },
     ]),
   },
@@ -105,7 +107,7 @@ export const fixtures: FixtureCase[] = [
     verdict: 'bad',
     name: 'networkpolicy-allow-all-egress',
     description: 'An egress rule without destinations allows all of them',
-    object: networkPolicy('all', [{ ports: [{ protocol: 'TCP', port: 443 }] }]),
+    object: gatewayNetworkPolicy('all', [{ ports: [{ protocol: 'TCP', port: 443 }] }]),
   },
   {
     rule: R10,
@@ -144,7 +146,7 @@ export const fixtures: FixtureCase[] = [
     name: 'networkpolicy-internet-excepting-metadata-only',
     description:
       'The whole IPv4 internet excepting the metadata hosts but not the rest of link-local',
-    object: networkPolicy('internet', [
+    object: gatewayNetworkPolicy('internet', [
       {
         to: [
           {
@@ -171,7 +173,7 @@ export const fixtures: FixtureCase[] = [
     name: 'networkpolicy-ipv4-mapped',
     description:
       'The metadata service as an IPv4-mapped IPv6 address (Kubernetes CEL refuses the form; plugins may read it as IPv4)',
-    object: networkPolicy('mapped', [
+    object: gatewayNetworkPolicy('mapped', [
       {
         to: [{ ipBlock: { cidr: '::ffff:169.254.169.254/128' } }],
         ports: [{ protocol: 'TCP', port: 80 }],
@@ -184,7 +186,7 @@ export const fixtures: FixtureCase[] = [
     name: 'networkpolicy-except-host-bits',
     description:
       'The except entry has host bits set: the API server accepts it, and readers may disagree on what it covers',
-    object: networkPolicy('host-bits', [
+    object: gatewayNetworkPolicy('host-bits', [
       {
         to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/16'] } }],
         ports: [{ protocol: 'TCP', port: 443 }],
@@ -196,7 +198,7 @@ export const fixtures: FixtureCase[] = [
     verdict: 'bad',
     name: 'networkpolicy-leading-zeros',
     description: 'Leading zeros: sloppy parsers read 0169 as decimal, others as octal',
-    object: networkPolicy('leading-zeros', [
+    object: gatewayNetworkPolicy('leading-zeros', [
       {
         to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['0169.254.0.0/16'] } }],
         ports: [{ protocol: 'TCP', port: 443 }],

@@ -114,8 +114,10 @@ describe('SandboxConformanceProbe', () => {
         onExitCodes: { containerName: 'evaluation', operator: 'NotIn', values: [0] },
       });
     });
-    test('the environment is computed from its own cpu, memory and scratch path; PROBE_BLOCKED is left to the probe', () => {
+    test('the environment is computed from its own cpu, memory and scratch path; PROBE_BLOCKED is left to the probe; a sandbox without DNS expects none', () => {
       expect(env).toEqual({
+        // The sandbox has no allowClusterDns: no nameserver may answer.
+        PROBE_DNS: 'blocked',
         PROBE_EXPECT_CPU_MILLIS: '250',
         PROBE_EXPECT_GVISOR: 'true',
         PROBE_EXPECT_MEMORY_BYTES: String(256 * 1024 * 1024),
@@ -386,10 +388,10 @@ describe('SandboxConformanceProbe', () => {
       expectValidationError(
         () =>
           build(
-            { allowed: ['169.254.169.254:80'] },
-            { egress: [{ cidr: '0.0.0.0/0', allowAllPorts: true }] },
+            { allowed: ['[fd00:ec2::254]:80'] },
+            { egress: [{ cidr: 'fd00:ec2::/32', allowAllPorts: true }] },
           ),
-        /allowed entry '169\.254\.169\.254:80' is outside/,
+        /allowed entry '\[fd00:ec2::254\]:80' is outside/,
       );
     });
     test('GIVEN a UDP-only allowlist entry THEN a TCP allowed target on it throws', () => {
@@ -575,5 +577,45 @@ describe('SandboxConformanceProbe', () => {
       argoCdHook: true,
     });
     expect(job).toMatchSnapshot();
+  });
+});
+
+describe('SandboxConformanceProbe and DNS', () => {
+  test('GIVEN a sandbox with allowClusterDns THEN the probe resolves through the cluster DNS (no PROBE_DNS); without, it expects no answer', () => {
+    const envOf = (allowClusterDns: boolean) => {
+      const chart = newChart();
+      const sandbox = new EvaluationSandbox(chart, 'Sandbox', {
+        evaluationId: 'dns-probe',
+        image: IMAGE,
+        allowClusterDns,
+      });
+      return new SandboxConformanceProbe(chart, 'Probe', { sandbox }).env;
+    };
+    expect(envOf(true).PROBE_DNS).toBeUndefined();
+    expect(envOf(false).PROBE_DNS).toBe('blocked');
+  });
+
+  test('GIVEN clusterDnsAllowed next to a sandbox THEN it is refused (the sandbox decides)', () => {
+    const chart = newChart();
+    const sandbox = new EvaluationSandbox(chart, 'Sandbox', {
+      evaluationId: 'dns-probe',
+      image: IMAGE,
+    });
+    expect(
+      () => new SandboxConformanceProbe(chart, 'Probe', { sandbox, clusterDnsAllowed: true }),
+    ).toThrow(
+      'clusterDnsAllowed is read from the sandbox (its allowClusterDns) when sandbox is set; remove clusterDnsAllowed',
+    );
+  });
+
+  test('GIVEN clusterDnsAllowed false without a sandbox THEN PROBE_DNS is blocked', () => {
+    expect(
+      SandboxConformanceProbe.environment({
+        cpu: Cpu.millis(250),
+        memory: Size.mebibytes(256),
+        scratchPath: '/tmp',
+        clusterDnsAllowed: false,
+      }).PROBE_DNS,
+    ).toBe('blocked');
   });
 });

@@ -42,16 +42,20 @@ describe('EgressPolicy', () => {
   });
 
   test('GIVEN allowAllPorts THEN the rule has no port restriction but still excepts metadata', () => {
-    const { np, policy } = build({ cidr: '0.0.0.0/0', ports: undefined, allowAllPorts: true });
+    const { np, policy } = build({ cidr: 'fd00:ec2::/32', ports: undefined, allowAllPorts: true });
     expect(np.spec.egress).toEqual([
-      { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } }] },
+      {
+        to: [
+          { ipBlock: { cidr: 'fd00:ec2::/32', except: ['fd00:ec2::254/128', 'fd00:ec2::23/128'] } },
+        ],
+      },
     ]);
     expect(policy.ports).toEqual([]);
   });
 
   test('GIVEN a non-canonical IPv6 CIDR THEN the canonical form is emitted', () => {
-    expect(build({ cidr: '2001:DB8:0::/48' }).np.spec.egress[0].to[0].ipBlock.cidr).toBe(
-      '2001:db8::/48',
+    expect(build({ cidr: 'FD12:3456:0::/48' }).np.spec.egress[0].to[0].ipBlock.cidr).toBe(
+      'fd12:3456::/48',
     );
   });
 
@@ -86,6 +90,6 @@ describe('EgressPolicy', () => {
   });
 
   test('snapshot', () => {
-    expect(build({ cidr: '0.0.0.0/0' }).np).toMatchSnapshot();
+    expect(build({ cidr: '10.0.0.0/8' }).np).toMatchSnapshot();
   });
 });

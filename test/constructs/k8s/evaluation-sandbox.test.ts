@@ -30,7 +30,6 @@ describe('EvaluationSandbox', () => {
       'ResourceQuota/sandbox-priority-quota',
       'LimitRange/sandbox-limits',
       'NetworkPolicy/default-deny-all',
-      'NetworkPolicy/allow-cluster-dns',
       'ServiceAccount/evaluator',
       'Job/eval-run-7',
       'ConfigMap/eval-run-7-posture',
@@ -211,7 +210,7 @@ describe('EvaluationSandbox', () => {
     const { sandbox, objects } = build({
       task: 'swe-1',
       model: 'model-x',
-      egress: [{ cidr: '0.0.0.0/0', ports: [443] }],
+      egress: [{ cidr: '10.0.0.0/8', ports: [443] }],
     });
     sandbox.grantRunEvaluations(User.fromName(sandbox, 'Runner', 'runner'));
     expect(objects()).toMatchSnapshot();

@@ -135,7 +135,7 @@ describe('PostureRecord', () => {
       expect(r.probe).toBeNull();
     });
 
-    test('network: default deny both ways, the allowlist rules and the DNS peer', () => {
+    test('network: default deny both ways, the allowlist rules, and no DNS (null)', () => {
       expect(record().network).toEqual({
         defaultDenyIngress: true,
         defaultDenyEgress: true,
@@ -149,15 +149,28 @@ describe('PostureRecord', () => {
             allPorts: false,
           },
         ],
-        dns: {
-          policy: 'allow-cluster-dns',
-          namespace: 'kube-system',
-          podLabels: { 'k8s-app': 'kube-dns' },
-          ports: [
-            { port: 53, protocol: 'UDP' },
-            { port: 53, protocol: 'TCP' },
-          ],
-        },
+        dns: null,
+      });
+    });
+
+    test('network: with allowClusterDns THEN the DNS peer is recorded', () => {
+      const chart = newChart();
+      const sbx = new EvaluationSandbox(chart, 'Dns', {
+        evaluationId: 'run-dns',
+        image: IMAGE,
+        allowClusterDns: true,
+      });
+      const text = synth(chart).find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name === `${sbx.job.name}-posture`,
+      )?.data[POSTURE_RECORD_KEY];
+      expect(JSON.parse(text).network.dns).toEqual({
+        policy: 'allow-cluster-dns',
+        namespace: 'kube-system',
+        podLabels: { 'k8s-app': 'kube-dns' },
+        ports: [
+          { port: 53, protocol: 'UDP' },
+          { port: 53, protocol: 'TCP' },
+        ],
       });
     });
 
@@ -207,13 +220,13 @@ describe('PostureRecord', () => {
   describe('it follows what is emitted, not what was asked for', () => {
     test('GIVEN egress added later with allowEgressTo THEN it is recorded', () => {
       const { sandbox, record } = build({ egress: [] });
-      sandbox.allowEgressTo('web', { cidr: '0.0.0.0/0', allowAllPorts: true });
+      sandbox.allowEgressTo('web', { cidr: '172.16.0.0/12', allowAllPorts: true });
       const r = record();
       expect(r.network.egress).toEqual([
         {
           policy: 'allow-egress-web',
-          cidr: '0.0.0.0/0',
-          except: ['169.254.0.0/16'],
+          cidr: '172.16.0.0/12',
+          except: [],
           ports: [],
           protocol: null,
           allPorts: true,

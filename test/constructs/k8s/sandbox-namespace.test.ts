@@ -51,7 +51,10 @@ describe('SandboxNamespace', () => {
     });
 
     test('every namespaced object lives in the sandbox namespace', () => {
-      const { ns, objects } = build({ egress: [{ cidr: '10.0.0.0/8', ports: [443] }] });
+      const { ns, objects } = build({
+        allowClusterDns: true,
+        egress: [{ cidr: '10.0.0.0/8', ports: [443] }],
+      });
       ns.grantRunEvaluations(User.fromName(ns, 'U', 'u'));
       const namespaced = objects().filter((o) => o.kind !== 'Namespace');
       expect(namespaced.length).toBe(7);
@@ -134,8 +137,30 @@ describe('SandboxNamespace', () => {
       expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     });
 
-    test('GIVEN no props THEN DNS is allowed to the cluster DNS pods only, UDP and TCP 53', () => {
-      const dns = only(build().objects(), 'NetworkPolicy', 'allow-cluster-dns');
+    test('GIVEN no props THEN there is no DNS policy: the sandbox resolves no names', () => {
+      const { ns, objects } = build();
+      expect(ns.allowClusterDns).toBe(false);
+      expect(ns.dnsPolicy).toBeUndefined();
+      const egress = objects()
+        .filter((o) => o.kind === 'NetworkPolicy')
+        .flatMap((o) => o.spec.egress ?? []);
+      expect(egress).toEqual([]);
+    });
+
+    test('GIVEN no props THEN the only policy is the default deny', () => {
+      const names = build()
+        .objects()
+        .filter((o) => o.kind === 'NetworkPolicy')
+        .map((o) => o.metadata.name);
+      expect(names).toEqual(['default-deny-all']);
+    });
+
+    test('GIVEN allowClusterDns THEN DNS is allowed to the cluster DNS pods only, UDP and TCP 53', () => {
+      const dns = only(
+        build({ allowClusterDns: true }).objects(),
+        'NetworkPolicy',
+        'allow-cluster-dns',
+      );
       expect(dns.spec).toEqual({
         podSelector: {},
         policyTypes: ['Egress'],
@@ -156,49 +181,51 @@ describe('SandboxNamespace', () => {
       });
     });
 
-    test('GIVEN no props THEN there are exactly the two baseline policies', () => {
-      const names = build()
-        .objects()
-        .filter((o) => o.kind === 'NetworkPolicy')
-        .map((o) => o.metadata.name);
-      expect(names).toEqual(['default-deny-all', 'allow-cluster-dns']);
-    });
-
-    test('GIVEN a custom cluster DNS THEN the DNS policy targets it', () => {
-      const dns = only(
-        build({ clusterDnsNamespace: 'dns', clusterDnsPodLabels: { app: 'coredns' } }).objects(),
-        'NetworkPolicy',
-        'allow-cluster-dns',
-      );
-      expect(dns.spec.egress[0].to[0]).toEqual({
+    test('GIVEN allowClusterDns and a custom cluster DNS THEN the DNS policy targets it', () => {
+      const { ns, objects } = build({
+        allowClusterDns: true,
+        clusterDnsNamespace: 'dns',
+        clusterDnsPodLabels: { app: 'coredns' },
+      });
+      expect(ns.clusterDnsNamespace).toBe('dns');
+      expect(ns.clusterDnsPodLabels).toEqual({ app: 'coredns' });
+      expect(only(objects(), 'NetworkPolicy', 'allow-cluster-dns').spec.egress[0].to[0]).toEqual({
         namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'dns' } },
         podSelector: { matchLabels: { app: 'coredns' } },
       });
     });
 
-    test('WHEN allowEgressTo the internet THEN the metadata ranges are excepted and the policy is returned', () => {
+    test('WHEN allowEgressTo a private range THEN the policy is returned and emitted', () => {
       const { ns, objects } = build();
-      const policy = ns.allowEgressTo('Https', { cidr: '0.0.0.0/0', ports: [443] });
-      expect(policy.except).toEqual(['169.254.0.0/16']);
+      const policy = ns.allowEgressTo('Db', { cidr: '10.20.0.0/16', ports: [5432] });
+      expect(policy.except).toEqual([]);
       expect(ns.egress).toEqual([policy]);
-      const np = only(objects(), 'NetworkPolicy', 'allow-egress-https');
+      const np = only(objects(), 'NetworkPolicy', 'allow-egress-db');
       expect(np.spec).toEqual({
         podSelector: {},
         policyTypes: ['Egress'],
         egress: [
           {
-            to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } }],
-            ports: [{ protocol: 'TCP', port: 443 }],
+            to: [{ ipBlock: { cidr: '10.20.0.0/16' } }],
+            ports: [{ protocol: 'TCP', port: 5432 }],
           },
         ],
       });
+    });
+
+    test('WHEN allowEgressTo the internet THEN it throws: only the egress gateway reaches it', () => {
+      const { ns } = build();
+      expectValidationError(
+        () => ns.allowEgressTo('Https', { cidr: '0.0.0.0/0', ports: [443] }),
+        /Sandbox\/Https: cidr '0.0.0.0\/0' reaches the internet, which only a sandbox's egress gateway may \(admission rule SBX-R19\)/,
+      );
     });
 
     test('GIVEN egress props THEN each entry becomes allow-egress-<n>', () => {
       const objects = build({
         egress: [
           { cidr: '10.20.0.0/16', ports: [443, 8443] },
-          { cidr: '::/0', ports: [53], protocol: EgressProtocol.UDP },
+          { cidr: 'fd00:ec2::/32', ports: [53], protocol: EgressProtocol.UDP },
         ],
       }).objects();
       expect(only(objects, 'NetworkPolicy', 'allow-egress-1').spec.egress[0].ports).toEqual([
@@ -209,8 +236,8 @@ describe('SandboxNamespace', () => {
         to: [
           {
             ipBlock: {
-              cidr: '::/0',
-              except: ['fd00:ec2::254/128', 'fd00:ec2::23/128', 'fe80::/10'],
+              cidr: 'fd00:ec2::/32',
+              except: ['fd00:ec2::254/128', 'fd00:ec2::23/128'],
             },
           },
         ],

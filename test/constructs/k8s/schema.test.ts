@@ -22,9 +22,13 @@ function everything(): K8sObject[] {
     evaluationId: 'run-1',
     image: IMAGE,
     egress: [
-      { cidr: '0.0.0.0/0', ports: [443] },
-      { cidr: '::/0', allowAllPorts: true },
+      { cidr: '10.0.0.0/8', ports: [443] },
+      { cidr: 'fd00:ec2::/32', allowAllPorts: true },
     ],
+    allowClusterDns: true,
+    egressDomains: ['pypi.org', '*.githubusercontent.com'],
+    egressDomainPorts: [443, 80],
+    egressGatewayImage: `registry.example.com/egress-gateway@sha256:${'b'.repeat(64)}`,
   });
   sbx.grantRunEvaluations(User.fromName(chart, 'Runner', 'runner'));
   sbx.grantAudit(User.fromName(chart, 'Auditor', 'auditor'));
@@ -46,6 +50,8 @@ describe('Kubernetes schema validation', () => {
         'ServiceAccount',
         'Job',
         'ConfigMap',
+        'Pod',
+        'Service',
       ]),
     );
     expectSchemaValid(objects);

@@ -101,7 +101,11 @@ describe('evaluation errors fail closed', () => {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: { name: 'bad' },
-    spec: { podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: 'not-a-cidr' } }] }] },
+    // The gateway's selector, so only SBX-R10 answers (SBX-R19 refuses what it cannot read as private).
+    spec: {
+      podSelector: { matchLabels: { 'eval-sandbox.io/egress-gateway': 'true' } },
+      egress: [{ to: [{ ipBlock: { cidr: 'not-a-cidr' } }] }],
+    },
   };
 
   test('GIVEN a NetworkPolicy whose ipBlock is not a CIDR THEN SBX-R10 refuses it, naming it', () => {

@@ -8,18 +8,23 @@ import { SandboxNamespace } from '../../../constructs/k8s/sandbox-namespace';
 import { PolicyEvaluator, Verdict } from '../../../policies/k8s/evaluate';
 import { IDENTITIES } from '../../../policies/k8s/fixtures/cases';
 import { KubeObject } from '../../../policies/k8s/pack';
+import { EGRESS_GATEWAY_LABEL } from '../../../policies/k8s/r19-internet-egress-gateway-only/rule';
 import { expectValidationError, newChart, synth } from '../../support/k8s';
 
 const R10 = 'SBX-R10-no-metadata-egress';
 const R13 = 'SBX-R13-network-peers';
 const evaluator = PolicyEvaluator.forPack();
 
+/**
+ * A policy selecting the egress gateway's pods, the only ones SBX-R19 lets reach the internet: the
+ * R10 and R13 bounds hold for it too, and these tests see only their answers.
+ */
 function policy(spec: KubeObject): KubeObject {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: { name: 'p' },
-    spec: { podSelector: {}, ...spec },
+    spec: { podSelector: { matchLabels: { [EGRESS_GATEWAY_LABEL]: 'true' } }, ...spec },
   };
 }
 
@@ -113,15 +118,14 @@ describe('SBX-R10: ipBlocks keep metadata and link-local closed', () => {
 
   test('GIVEN EgressPolicy for any allowed range THEN what it emits passes the whole pack', () => {
     const cidrs = [
-      '0.0.0.0/0',
-      '169.0.0.0/8',
-      '169.128.0.0/9',
+      '10.0.0.0/8',
       '10.20.0.0/16',
-      '::/0',
+      '172.16.0.0/12',
+      '192.168.1.0/24',
+      '100.64.0.0/10',
+      'fc00::/7',
       'fd00::/8',
       'fd00:ec2::/32',
-      'fe00::/7',
-      '2001:DB8::/32',
     ];
     const chart = newChart();
     cidrs.forEach(
@@ -319,9 +323,10 @@ describe('what the constructs emit', () => {
     const chart = newChart();
     new SandboxNamespace(chart, 'Sbx', {
       name: 'sbx-net-1',
+      allowClusterDns: true,
       egress: [
-        { cidr: '0.0.0.0/0', ports: [443] },
-        { cidr: '::/0', ports: [443] },
+        { cidr: '10.0.0.0/8', ports: [443] },
+        { cidr: 'fd00::/8', ports: [443] },
       ],
     });
     const policies = synth(chart).filter((o) => o.kind === 'NetworkPolicy');
@@ -337,5 +342,101 @@ describe('what the constructs emit', () => {
         admitted: true,
         violations: [],
       });
+  });
+});
+
+describe('SBX-R19: only the egress gateway reaches the internet', () => {
+  const R19 = 'SBX-R19-internet-egress-gateway-only';
+  const forEveryPod = (cidr: string) => ({
+    ...ipBlock(cidr),
+    spec: { ...ipBlock(cidr).spec, podSelector: {} },
+  });
+
+  test.each<[string, string]>([
+    ['a private range', '10.20.0.0/16'],
+    ['CGNAT', '100.64.0.0/10'],
+    ['unique-local IPv6', 'fd12:3456::/32'],
+    ['the NAT64 form of a private range', '64:ff9b::a00:0/104'],
+  ])('GIVEN %s for every pod THEN SBX-R19 admits it', (_what, cidr) => {
+    expect(rulesOf(evaluator.evaluate(forEveryPod(cidr)))).toEqual([]);
+  });
+
+  test.each<[string, string]>([
+    ['a public host', '93.184.215.14/32'],
+    ['a documentation range (routed nowhere, but not ours to call private)', '203.0.113.0/24'],
+    ['a range spanning private and public', '8.0.0.0/6'],
+    ['a public IPv6 range', '2600::/12'],
+    ['6to4, which embeds any IPv4 address', '2002::/16'],
+    ['local-use NAT64', '64:ff9b:1::/48'],
+    ['the NAT64 form of the internet', '64:ff9b::/96'],
+  ])('GIVEN %s for every pod THEN SBX-R19 alone refuses it', (_what, cidr) => {
+    const v = evaluator.evaluate(forEveryPod(cidr));
+    expect(rulesOf(v)).toEqual([R19]);
+    expect(v.violations[0].message).toMatch(/^spec\.egress: only the platform's egress gateway/);
+  });
+
+  test('GIVEN the gateway policy sent by another identity THEN SBX-R19 refuses it (and B2, which keeps policies to the platform)', () => {
+    const v = evaluator.evaluate(ipBlock('0.0.0.0/0', ['169.254.0.0/16']), {
+      userInfo: IDENTITIES.attacker,
+    });
+    expect(rulesOf(v)).toContain(R19);
+  });
+
+  test('GIVEN the gateway policy by the platform on UPDATE THEN it is admitted; with the selector widened THEN refused', () => {
+    const gateway = ipBlock('0.0.0.0/0', ['169.254.0.0/16']);
+    expect(
+      evaluator.evaluate(gateway, { operation: 'UPDATE', oldObject: forEveryPod('10.0.0.0/8') })
+        .admitted,
+    ).toBe(true);
+    const widened = structuredClone(gateway);
+    widened.spec.podSelector.matchLabels.app = 'agent';
+    expect(
+      rulesOf(evaluator.evaluate(widened, { operation: 'UPDATE', oldObject: gateway })),
+    ).toEqual([R19]);
+  });
+
+  test('GIVEN EgressPolicy to a public range THEN it throws, naming the rule and the fix', () => {
+    for (const cidr of ['0.0.0.0/0', '::/0', '93.184.215.14/32', '2001:db8::/32'])
+      expectValidationError(
+        () => new EgressPolicy(newChart(), 'P', { namespace: 'sbx-1', cidr, ports: [443] }),
+        `cidr '${cidr}' reaches the internet, which only a sandbox's egress gateway may (admission rule SBX-R19): list the names in egressDomains instead`,
+      );
+  });
+});
+
+describe('SBX-R19: the gateway label on pods', () => {
+  const R19 = 'SBX-R19-internet-egress-gateway-only';
+  const pod = (labels: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'agent', labels },
+    spec: {},
+  });
+  const r19 = (v: Verdict) => v.violations.filter((x) => x.rule === R19).length > 0;
+  const GW = { [EGRESS_GATEWAY_LABEL]: 'true' };
+
+  test('GIVEN another identity adds, changes or removes the label (main resource or status) THEN SBX-R19 refuses; the platform may', () => {
+    const cases: [Record<string, string>, Record<string, string>][] = [
+      [{ app: 'agent' }, { app: 'agent', ...GW }],
+      [GW, { [EGRESS_GATEWAY_LABEL]: 'false' }],
+      [GW, {}],
+    ];
+    for (const [before, after] of cases)
+      for (const subresource of [undefined, 'status']) {
+        const options = { operation: 'UPDATE' as const, oldObject: pod(before), subresource };
+        expect(
+          r19(evaluator.evaluate(pod(after), { ...options, userInfo: IDENTITIES.attacker })),
+        ).toBe(true);
+        expect(r19(evaluator.evaluate(pod(after), options))).toBe(false);
+      }
+  });
+
+  test('GIVEN another identity updates a plain pod, or the status of the gateway pod keeping the label THEN SBX-R19 admits it', () => {
+    const as = { operation: 'UPDATE' as const, userInfo: IDENTITIES.controller };
+    expect(r19(evaluator.evaluate(pod({ a: '1' }), { ...as, oldObject: pod({}) }))).toBe(false);
+    expect(
+      r19(evaluator.evaluate(pod(GW), { ...as, oldObject: pod(GW), subresource: 'status' })),
+    ).toBe(false);
+    expect(r19(evaluator.evaluate(pod(GW), { ...as, oldObject: pod(GW) }))).toBe(true);
   });
 });

@@ -23,7 +23,7 @@ describe('rule list', () => {
     const ids = ALL_RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(/^SBX-[RBX]\d+-[a-z0-9-]+$/);
-    expect(ids.filter((id) => /^SBX-R\d+-/.test(id))).toHaveLength(18);
+    expect(ids.filter((id) => /^SBX-R\d+-/.test(id))).toHaveLength(19);
   });
 
   test.each(ALL_RULES.map((r) => [r.id, r]))(
@@ -38,7 +38,7 @@ describe('rule list', () => {
     },
   );
 
-  test('the default pack is exactly R1–R18 and the boundary rules; further rules are off', () => {
+  test('the default pack is exactly R1–R19 and the boundary rules; further rules are off', () => {
     expect(selectRules().map((r) => r.id)).toEqual([
       'SBX-R1-runtime-class',
       'SBX-R2-image-digest',
@@ -58,6 +58,7 @@ describe('rule list', () => {
       'SBX-R16-no-token-secrets',
       'SBX-R17-claim-size',
       'SBX-R18-non-root-in-user-namespace',
+      'SBX-R19-internet-egress-gateway-only',
       'SBX-B1-sandbox-namespace-labels',
       'SBX-B2-sandbox-rbac',
       'SBX-B3-sandbox-namespace-shape',
