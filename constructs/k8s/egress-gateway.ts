@@ -1,3 +1,4 @@
+import { KARPENTER_DO_NOT_DISRUPT_ANNOTATION } from '../shared/node-capacity';
 import { createHash } from 'node:crypto';
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
@@ -333,6 +334,8 @@ export class EgressGateway extends Construct {
         name: EGRESS_GATEWAY_NAME,
         namespace: ns,
         labels: gatewayLabels,
+        // Karpenter must not drain the node while the sandbox's run depends on its gateway.
+        annotations: { [KARPENTER_DO_NOT_DISRUPT_ANNOTATION]: 'true' },
       },
       spec: {
         runtimeClassName: GVISOR_RUNTIME_CLASS,

@@ -8,6 +8,7 @@ import {
   MODEL_LABEL,
   TASK_LABEL,
 } from '../shared/labels';
+import { KARPENTER_DO_NOT_DISRUPT_ANNOTATION } from '../shared/node-capacity';
 import {
   GVISOR_RUNTIME_CLASS,
   JANITOR_MAX_INTERVAL_MINUTES,
@@ -415,7 +416,11 @@ export class EvaluationJob extends Construct {
     });
     this.job = new kplus.Job(this, 'Resource', {
       metadata: { name: this.name, namespace: props.namespace, labels: this.labels },
-      podMetadata: { labels: this.labels },
+      podMetadata: {
+        labels: this.labels,
+        // Karpenter must not drain a node under a running evaluation (inert without Karpenter).
+        annotations: { [KARPENTER_DO_NOT_DISRUPT_ANNOTATION]: 'true' },
+      },
       select: false,
       activeDeadline: this.activeDeadline,
       ttlAfterFinished: this.ttlAfterFinished,

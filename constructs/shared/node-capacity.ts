@@ -12,6 +12,13 @@
 export const KARPENTER_DISCOVERY_TAG = 'karpenter.sh/discovery';
 
 /**
+ * The pod annotation that keeps Karpenter from evicting a pod to consolidate or replace its node
+ * (expiry then waits for it, up to the NodePool's terminationGracePeriod). Evaluation and egress
+ * gateway pods carry it, so a running evaluation is never drained; without Karpenter it is inert.
+ */
+export const KARPENTER_DO_NOT_DISRUPT_ANNOTATION = 'karpenter.sh/do-not-disrupt';
+
+/**
  * Instance families gVisor nodes may use: x86_64 Nitro instances (runsc's systrap platform needs no
  * nested virtualisation). The same list as `GVISOR_INSTANCE_FAMILIES` of stacks/config.ts, which
  * the managed pool's instance types are checked against (a test keeps the two equal).

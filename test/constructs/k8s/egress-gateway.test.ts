@@ -58,6 +58,10 @@ describe('EgressGateway', () => {
       expect(gateway.proxyUrl).toBe(`http://${gateway.address}:3128`);
     });
 
+    test('the pod carries karpenter.sh/do-not-disrupt (the run depends on it)', () => {
+      expect(pod.metadata.annotations).toEqual({ 'karpenter.sh/do-not-disrupt': 'true' });
+    });
+
     test('the objects: ConfigMap, Pod, Service and three NetworkPolicies, all schema-valid', () => {
       expect(all.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
         'ConfigMap/egress-gateway-config',

@@ -140,6 +140,13 @@ describe('EvaluationJob', () => {
       expect(obj.spec.template.metadata.labels).toMatchObject(labels);
     });
 
+    test('the pods carry karpenter.sh/do-not-disrupt, so consolidation never drains a running evaluation', () => {
+      const { obj } = build();
+      expect(obj.spec.template.metadata.annotations).toEqual({
+        'karpenter.sh/do-not-disrupt': 'true',
+      });
+    });
+
     test('without task and model there are no empty provenance labels', () => {
       const { obj } = build();
       expect(obj.metadata.labels[TASK_LABEL]).toBeUndefined();
