@@ -18,8 +18,15 @@ export function buildApp(outdir: string): App {
   return app;
 }
 
-/** The specs the app renders (the repository's `evaluations/`). */
-export const EVALUATIONS_DIR = path.resolve(__dirname, '..', 'evaluations');
+/**
+ * The specs the app renders (the repository's `evaluations/`), from `charts/` when run with tsx and
+ * from `lib/charts/` when compiled.
+ */
+export const EVALUATIONS_DIR = path.resolve(
+  __dirname,
+  fs.existsSync(path.join(__dirname, '..', 'package.json')) ? '..' : path.join('..', '..'),
+  'evaluations',
+);
 
 /** The folder inside the output that holds the rendered evaluations. */
 export const EVALUATIONS_OUT = 'evaluations';

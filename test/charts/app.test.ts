@@ -260,6 +260,20 @@ describe('entry points', () => {
       'platform.k8s.yaml',
     ]);
   }, 60_000);
+
+  test('the compiled app (lib/charts/main.js, as the bench runs it) finds evaluations/ too', () => {
+    const out = path.join(tmp(), 'out');
+    execFileSync(process.execPath, [path.join(ROOT, 'lib', 'charts', 'main.js')], {
+      cwd: ROOT,
+      env: { ...process.env, CDK8S_OUTDIR: out },
+      encoding: 'utf8',
+    });
+    expect(fs.readdirSync(path.join(out, 'evaluations')).sort()).toEqual([
+      'ctf-0001',
+      'kustomization.yaml',
+      'swe-0001',
+    ]);
+  }, 60_000);
 });
 
 describe('the platform chart with Karpenter', () => {
