@@ -158,6 +158,12 @@ export const EnvironmentSchema = z
      */
     networkPolicyMode: z.enum(['strict', 'standard']).default('strict'),
     /**
+     * How administrators reach the private API endpoint after apply: 'ssm' adds a relay instance
+     * (AdminAccess) that Session Manager port-forwards through, and, in a fully private VPC, the
+     * Session Manager endpoints; 'none' leaves it to you (a VPN, an in-VPC runner).
+     */
+    adminAccess: z.enum(['none', 'ssm']).default('none'),
+    /**
      * A production environment: it must name at least one `clusterAdmins` role, since with the
      * private endpoint and no creator admin nobody could administer the cluster after apply.
      */

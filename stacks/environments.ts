@@ -66,6 +66,8 @@ export const ENVIRONMENTS: Record<string, unknown> = {
     // 'arn:aws:iam::111122223333:role/platform-admin'); prod refuses to synthesize without one.
     clusterAdmins: [],
     production: true,
+    // The only way in to a fully private cluster: Session Manager port forwarding (docs/aws/deploy.md).
+    adminAccess: 'ssm',
     // 'karpenter' for scale to zero and spot (docs/aws/karpenter.md).
     gvisorCapacity: 'managed',
     gvisorPool: {

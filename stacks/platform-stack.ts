@@ -2,6 +2,7 @@ import { DataAwsKmsAlias } from '@cdktf/provider-aws/lib/data-aws-kms-alias';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { TerraformOutput, TerraformStack, dependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { AdminAccess } from '../constructs/aws/admin-access';
 import { ArtifactStore } from '../constructs/aws/artifact-store';
 import { ImageRegistry } from '../constructs/aws/image-registry';
 import { GvisorNodeGroup } from '../constructs/aws/gvisor-node-group';
@@ -30,6 +31,8 @@ export class PlatformStack extends TerraformStack {
   public readonly karpenter?: KarpenterController;
   public readonly artifacts: ArtifactStore;
   public readonly registry: ImageRegistry;
+  /** The Session Manager relay to the private endpoint (`adminAccess: 'ssm'`). */
+  public readonly adminAccess?: AdminAccess;
 
   constructor(scope: Construct, id: string, env: Environment) {
     super(scope, id);
@@ -45,6 +48,7 @@ export class PlatformStack extends TerraformStack {
       fullyPrivate: env.fullyPrivate,
       singleNatGateway: env.singleNatGateway,
       singleZoneEndpoints: env.singleZoneEndpoints,
+      ssmEndpoints: env.adminAccess === 'ssm' && env.fullyPrivate,
     });
     this.cluster = new SandboxCluster(this, 'Cluster', {
       name: env.clusterName,
@@ -109,6 +113,18 @@ export class PlatformStack extends TerraformStack {
         dependable(this.systemPool.nodeGroup),
       ];
     this.registry = new ImageRegistry(this, 'Registry', { name: env.name });
+    if (env.adminAccess === 'ssm') {
+      this.adminAccess = new AdminAccess(this, 'AdminAccess', {
+        name: env.name,
+        region: env.region,
+        cluster: this.cluster,
+        network: this.vpc,
+      });
+      new TerraformOutput(this, 'admin_relay_instance', { value: this.adminAccess.instance.id });
+      new TerraformOutput(this, 'admin_port_forward_command', {
+        value: this.adminAccess.portForwardCommand,
+      });
+    }
 
     // What a deployer needs after apply (docs/aws/deploy.md).
     new TerraformOutput(this, 'region', { value: env.region });

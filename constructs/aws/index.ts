@@ -11,6 +11,7 @@ export * from './artifact-store';
 export * from './result-collector-role';
 export * from './image-registry';
 export * from './threat-detection';
+export * from './admin-access';
 export * from './rule-pack-aspect';
 // Types of the rule pack's reports and acknowledgements (the pack lives in policies/tf/).
 export type { TfAcknowledgement, TfReport } from '../../policies/tf/pack';

@@ -225,6 +225,27 @@ describe('PlatformStack opt-outs and settings from the environment', () => {
     expect(() => devEnvironment({ gvisorCapacity: 'autoscaler' })).toThrow(/gvisorCapacity: /);
   });
 
+  test('GIVEN adminAccess ssm (prod ships it) THEN a relay, Session Manager endpoints in the fully private VPC, and the port-forward command as an output; dev has none', () => {
+    const { json } = synthPlatform(prodEnvironment());
+    expect(Object.keys(resources(json, 'aws_instance'))).toHaveLength(1);
+    const services = Object.values(resources(json, 'aws_vpc_endpoint')).map(
+      (e) => e.service_name as string,
+    );
+    expect(services).toEqual(
+      expect.arrayContaining([
+        'com.amazonaws.eu-west-2.ssm',
+        'com.amazonaws.eu-west-2.ssmmessages',
+        'com.amazonaws.eu-west-2.ec2messages',
+      ]),
+    );
+    expect(json.output.admin_port_forward_command.value).toMatch(
+      /^aws ssm start-session --region eu-west-2 --target \$\{aws_instance\.AdminAccess_\w+\.id\} --document-name AWS-StartPortForwardingSessionToRemoteHost /,
+    );
+    const dev = synthPlatform().json;
+    expect(resources(dev, 'aws_instance')).toEqual({});
+    expect(dev.output).not.toHaveProperty('admin_port_forward_command');
+  });
+
   test('GIVEN fullyPrivate THEN no NAT or internet gateway, and every endpoint remains', () => {
     const { json } = synthPlatform(devEnvironment({ fullyPrivate: true }));
     expect(resources(json, 'aws_nat_gateway')).toEqual({});

@@ -257,6 +257,25 @@ describe('SandboxVpc', () => {
       expect(e.subnet_ids).toHaveLength(3);
   });
 
+  test('GIVEN ssmEndpoints THEN Session Manager’s three endpoints are added, bound to this account like the others', () => {
+    const services = (json: Json) =>
+      Object.values(resources(json, 'aws_vpc_endpoint'))
+        .filter((e) => e.vpc_endpoint_type === 'Interface')
+        .map((e) => e.service_name as string);
+    const ssm = vpc({ ssmEndpoints: true });
+    expect(services(ssm).filter((s) => !services(vpc()).includes(s)).sort()).toEqual([
+      'com.amazonaws.eu-west-2.ec2messages',
+      'com.amazonaws.eu-west-2.ssm',
+      'com.amazonaws.eu-west-2.ssmmessages',
+    ]);
+    for (const e of Object.values(resources(ssm, 'aws_vpc_endpoint')).filter(
+      (e) => e.vpc_endpoint_type === 'Interface',
+    ))
+      expect(policy(e.policy).Statement[0].Condition.StringEquals).toHaveProperty(
+        'aws:PrincipalAccount',
+      );
+  });
+
   test('GIVEN a flow log retention THEN it is used', () => {
     expect(
       one(vpc({ flowLogRetentionDays: 731 }), 'aws_cloudwatch_log_group').retention_in_days,
