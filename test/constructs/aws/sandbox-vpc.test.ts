@@ -263,7 +263,11 @@ describe('SandboxVpc', () => {
         .filter((e) => e.vpc_endpoint_type === 'Interface')
         .map((e) => e.service_name as string);
     const ssm = vpc({ ssmEndpoints: true });
-    expect(services(ssm).filter((s) => !services(vpc()).includes(s)).sort()).toEqual([
+    expect(
+      services(ssm)
+        .filter((s) => !services(vpc()).includes(s))
+        .sort(),
+    ).toEqual([
       'com.amazonaws.eu-west-2.ec2messages',
       'com.amazonaws.eu-west-2.ssm',
       'com.amazonaws.eu-west-2.ssmmessages',
