@@ -126,7 +126,13 @@ describe('a sandbox with egress domains on a real API server', () => {
     ) as KubeObject;
     internet.metadata.name = 'agents-internet';
     internet.spec.podSelector = {};
-    const res = await admin.create(internet, { dryRun: true });
+    // Policies take effect as the API server loads them (slowly on a loaded machine): ask until
+    // admission answers, for at most 60 s, so no answer comes from a half-loaded pack.
+    let res = await admin.create(internet, { dryRun: true });
+    for (const deadline = Date.now() + 60_000; res.status < 300 && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 500));
+      res = await admin.create(internet, { dryRun: true });
+    }
     expect(res.status).toBe(403);
     expect(res.body.message).toMatch(/\[SBX-R19-internet-egress-gateway-only\]/);
 
