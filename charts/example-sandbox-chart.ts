@@ -41,6 +41,8 @@ export class ExampleSandboxChart extends Chart {
         allowed: ['10.20.0.10:443'],
         blocked: ['10.30.0.10:443'],
         dnsOutside: ['10.30.0.53:53'],
+        // The sandbox has no allowClusterDns: the probe checks no nameserver answers.
+        clusterDnsAllowed: false,
       }),
       egress: sweEgress,
     });
@@ -58,6 +60,7 @@ export class ExampleSandboxChart extends Chart {
         ...ctfResources,
         blocked: ['10.20.0.10:443', '10.30.0.10:443'],
         dnsOutside: ['10.30.0.53:53'],
+        clusterDnsAllowed: false,
       }),
       ...ctfResources,
       activeDeadline: Duration.minutes(30),

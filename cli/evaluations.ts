@@ -23,6 +23,7 @@ import {
 } from 'yaml';
 import { EgressProtocol, EgressRule } from '../constructs/k8s/egress-policy';
 import { EvaluationSandbox, EvaluationSandboxProps } from '../constructs/k8s/evaluation-sandbox';
+import { EGRESS_GATEWAY_IMAGE } from '../constructs/shared/egress-gateway-image';
 import { ValidationError } from '../constructs/shared/errors';
 import type { EvaluationSpec } from './evaluation-spec.generated';
 
@@ -134,7 +135,8 @@ export interface EvaluationPlatform {
    * The egress gateway image (digest-pinned, Debian 12's squid), needed by specs with
    * `spec.egress.domains`.
    *
-   * @default - $EVAL_SANDBOX_EGRESS_GATEWAY_IMAGE, else none (a spec with domains is then refused)
+   * @default - $EVAL_SANDBOX_EGRESS_GATEWAY_IMAGE, else the project's reproducible build
+   *   (`EGRESS_GATEWAY_IMAGE`; push its archive to that repository)
    */
   readonly egressGatewayImage?: string;
   /**
@@ -154,7 +156,6 @@ export function platformFromEnv(env: NodeJS.ProcessEnv = process.env): Evaluatio
 }
 
 /** The construct message when a spec lists domains and the platform gave no gateway image. */
-const NO_GATEWAY_IMAGE = /^egressGatewayImage is required with egressDomains/;
 
 /** Maps a schema-valid document to the props of its {@link EvaluationSandbox}. */
 export function toSandboxProps(
@@ -190,7 +191,7 @@ export function toSandboxProps(
           egressDomains: [...s.egress.domains],
           egressDomainPorts:
             s.egress.domainPorts === undefined ? undefined : [...s.egress.domainPorts],
-          egressGatewayImage: platform.egressGatewayImage,
+          egressGatewayImage: platform.egressGatewayImage ?? EGRESS_GATEWAY_IMAGE,
           serviceCidr: platform.serviceCidr,
         }
       : {}),
@@ -413,7 +414,6 @@ export function constructField(
     if (message.startsWith('ports')) return ['spec', 'egress', 'domainPorts'];
     return ['spec', 'egress', 'domains'];
   }
-  if (NO_GATEWAY_IMAGE.test(message)) return ['spec', 'egress', 'domains'];
   const quoted = /'([^']*)'/.exec(message)?.[1];
   const first = /^(?:the job's )?([A-Za-z]+)/.exec(message)?.[1] ?? '';
   switch (first) {
@@ -468,12 +468,6 @@ function specMessage(message: string, segments: Segment[], doc: EvaluationSpec):
     return (
       `'${doc.spec.resources.memory}' cannot hold the ${scratch} memory-backed scratch volume at /tmp, ` +
       `which is charged to memory; use at least ${scratch}, or set a smaller spec.resources.scratch`
-    );
-  }
-  if (NO_GATEWAY_IMAGE.test(message)) {
-    return (
-      "names need the sandbox's egress gateway, whose image is a platform setting: set " +
-      'EVAL_SANDBOX_EGRESS_GATEWAY_IMAGE to its digest-pinned image (registry/egress-gateway@sha256:<64 hex>)'
     );
   }
   return message.replace(

@@ -10,6 +10,7 @@ import {
   EGRESS_GATEWAY_RUN_DIRECTORY,
   renderSquidConfig,
 } from '../shared/egress-gateway-config';
+import { EGRESS_GATEWAY_IMAGE } from '../shared/egress-gateway-image';
 import { COMPONENT_LABEL, NAMESPACE_NAME_LABEL } from '../shared/labels';
 import { parseStrictCidr, parseStrictIp } from '../shared/network';
 import {
@@ -103,8 +104,12 @@ export interface EgressGatewayProps {
   /**
    * The gateway image, pinned by digest (`registry/repo/name@sha256:<64 lowercase hex>`). It must
    * carry Debian 12's `squid` (5.7) at `/usr/sbin/squid`, readable and runnable by `user`.
+   *
+   * @default EGRESS_GATEWAY_IMAGE - the project's reproducible build (scripts/build-images.sh:
+   *   Debian 12's squid and the libraries it loads, nothing else); push its archive to that
+   *   repository, or mirror it and give the mirror's reference
    */
-  readonly image: string;
+  readonly image?: string;
 
   /**
    * Names the sandbox may reach: exact (`pypi.org`) or `*.suffix` (see `checkDomainPattern`).
@@ -211,6 +216,8 @@ export interface EgressGatewayProps {
  *   to cluster DNS and to the internet on the listed ports, with every internal range excepted.
  */
 export class EgressGateway extends Construct {
+  /** The gateway image (digest-pinned). */
+  public readonly image: string;
   /** The gateway's ClusterIP. */
   public readonly address: string;
   /** The Service CIDR the address was chosen in. */
@@ -254,7 +261,8 @@ export class EgressGateway extends Construct {
     super(scope, id);
     const ns = props.namespace;
     check(this, checkDnsLabel('namespace', ns));
-    check(this, checkDigestPinnedImage('image', props.image));
+    this.image = props.image ?? EGRESS_GATEWAY_IMAGE;
+    check(this, checkDigestPinnedImage('image', this.image));
 
     this.domains = [...props.domains];
     this.ports = [...(props.ports ?? [443])];
@@ -355,7 +363,7 @@ export class EgressGateway extends Construct {
         containers: [
           {
             name: 'squid',
-            image: props.image,
+            image: this.image,
             imagePullPolicy: 'IfNotPresent',
             command: [EGRESS_GATEWAY_SQUID_BINARY, '-N', '-f', EGRESS_GATEWAY_CONFIG_PATH],
             ports: [{ name: 'proxy', containerPort: this.port, protocol: 'TCP' }],

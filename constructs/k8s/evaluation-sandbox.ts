@@ -1,3 +1,4 @@
+import { EGRESS_GATEWAY_IMAGE } from '../shared/egress-gateway-image';
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
@@ -93,9 +94,10 @@ export interface EvaluationSandboxProps extends SandboxNamespaceOptions, Evaluat
 
   /**
    * The egress gateway image, pinned by digest, carrying Debian 12's squid at /usr/sbin/squid.
-   * Required with `egressDomains`.
    *
-   * @default - none; required when `egressDomains` is set
+   * @default EGRESS_GATEWAY_IMAGE - the project's own reproducible squid image
+   * (scripts/build-images.sh); push its archive to `EGRESS_GATEWAY_IMAGE_REPOSITORY` or mirror it
+   * and set this
    */
   readonly egressGatewayImage?: string;
 
@@ -183,13 +185,6 @@ export class EvaluationSandbox extends Construct {
     check(this, checkCpu('runtimeOverheadCpu', this.runtimeOverheadCpu));
     check(this, checkSize('runtimeOverheadMemory', this.runtimeOverheadMemory));
     const withGateway = props.egressDomains !== undefined;
-    if (withGateway && props.egressGatewayImage === undefined) {
-      check(
-        this,
-        'egressGatewayImage is required with egressDomains: give the digest-pinned image of the egress ' +
-          "gateway (Debian 12's squid), for example 'registry.example.com/egress-gateway@sha256:<64 hex>'",
-      );
-    }
     if (!withGateway) {
       for (const prop of [
         'egressDomainPorts',
@@ -256,7 +251,7 @@ export class EvaluationSandbox extends Construct {
       if (props.model !== undefined) sandboxLabels[MODEL_LABEL] = props.model;
       this.egressGateway = new EgressGateway(this, 'EgressGateway', {
         namespace: this.namespace.name,
-        image: props.egressGatewayImage as string,
+        image: props.egressGatewayImage ?? EGRESS_GATEWAY_IMAGE,
         domains: props.egressDomains as string[],
         ports: props.egressDomainPorts,
         sandboxLabels,

@@ -5,6 +5,7 @@ export * from './validation';
 export * from './network';
 export * from './probe-image';
 export * from './janitor-image';
+export * from './egress-gateway-image';
 export * from './egress-gateway-config';
 export * from './gvisor-bootstrap';
 export * from './node-capacity';

@@ -9,7 +9,7 @@ export const PROBE_IMAGE_REPOSITORY = 'registry.example.com/eval-sandbox/conform
 
 /** Digest of the image the build produces (`npm run images:build`; test/e2e/images.test.ts fails when they differ). */
 export const PROBE_IMAGE_DIGEST =
-  'sha256:463d029e6a58234db6bb1487dee6f79fc71dae5e4fdce0a5f6c4a9e99d0acc27';
+  'sha256:359b576a971d5e011917a3ff05f9f68baaa7f6911ed931fd805707ad4d086528';
 
 /** `repository@digest`. */
 export const PROBE_IMAGE = `${PROBE_IMAGE_REPOSITORY}@${PROBE_IMAGE_DIGEST}`;

@@ -1,6 +1,7 @@
 // Command probe checks, from inside a sandbox pod, that the pod really runs isolated: under gVisor,
 // without a service-account token, as non-root without capabilities on a read-only root file
-// system, with egress and DNS restricted as the NetworkPolicies say. It prints one JSON line and
+// system, with egress and DNS restricted as the NetworkPolicies say, and (with an egress gateway)
+// allowed names reached through $HTTPS_PROXY while others are refused. It prints one JSON line and
 // exits 1 when any check fails. Other subcommands misbehave on purpose (oom, sleep, fill) or stand
 // in for network targets on the node (serve). Standard library only; see docs/probe.md.
 //
@@ -20,6 +21,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -118,6 +120,12 @@ func runCheck() int {
 	}
 	for _, t := range list(os.Getenv("PROBE_ALLOWED")) {
 		jobs = append(jobs, one(func() Check { return checkAllowed(t, timeout) }))
+	}
+	for _, t := range list(os.Getenv("PROBE_PROXY_ALLOWED")) {
+		jobs = append(jobs, one(func() Check { return checkProxyAllowed(t, timeout) }))
+	}
+	for _, t := range list(os.Getenv("PROBE_PROXY_DENIED")) {
+		jobs = append(jobs, one(func() Check { return checkProxyDenied(t, timeout) }))
 	}
 	jobs = append(jobs, func() []Check { return checkDNS(timeout) })
 	jobs = append(jobs, one(checkReadOnlyRoot), one(checkNonRoot), one(checkCapabilities))
@@ -250,7 +258,27 @@ func dial(target string, timeout time.Duration) (bool, string) {
 	return false, fmt.Sprintf("failed after %v: %v", took, err)
 }
 
+// networkUp is closed when the pod's network is known to work: a check that must succeed has
+// succeeded, or settle() has passed without one (a sandbox that may reach nothing). A check that
+// must fail waits for it first: a new pod's packets are dropped until the NetworkPolicy agent has
+// judged it (strict mode), and a refusal then would prove nothing.
+var (
+	networkUp     = make(chan struct{})
+	networkUpOnce sync.Once
+)
+
+func markNetworkUp() { networkUpOnce.Do(func() { close(networkUp) }) }
+
+func awaitNetwork() {
+	select {
+	case <-networkUp:
+	case <-time.After(settle()):
+		markNetworkUp()
+	}
+}
+
 func checkBlocked(target string, timeout time.Duration) Check {
+	awaitNetwork()
 	ok, detail := dial(target, timeout)
 	if ok {
 		detail += ": egress must be blocked"
@@ -268,10 +296,135 @@ func checkAllowed(target string, timeout time.Duration) Check {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+	if ok {
+		markNetworkUp()
+	}
 	if attempts > 1 {
 		detail = fmt.Sprintf("%s (attempt %d)", detail, attempts)
 	}
 	return Check{"allowed:" + target, ok, detail}
+}
+
+// proxyAddress is host:port of $HTTPS_PROXY (or $https_proxy), an http:// URL as the egress
+// gateway sets it.
+func proxyAddress() (string, error) {
+	v, ok := env("HTTPS_PROXY")
+	if !ok || v == "" {
+		v = os.Getenv("https_proxy")
+	}
+	if v == "" {
+		return "", errors.New("HTTPS_PROXY is not set (the sandbox has no egress gateway)")
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme != "http" || u.Port() == "" {
+		return "", fmt.Errorf("HTTPS_PROXY=%q is not http://HOST:PORT", v)
+	}
+	return u.Host, nil
+}
+
+// proxyConnect asks the proxy to CONNECT to target (host:port, a name: the proxy resolves it) and
+// returns its status code and line; on 200, also what the far end sent within the timeout (a
+// stand-in greets at once; a TLS server waits for the client and sends nothing).
+func proxyConnect(target string, timeout time.Duration) (int, string, string, error) {
+	proxy, err := proxyAddress()
+	if err != nil {
+		return 0, "", "", err
+	}
+	conn, err := net.DialTimeout("tcp", proxy, timeout)
+	if err != nil {
+		_, detail := dial(proxy, timeout)
+		return 0, "", "", fmt.Errorf("the proxy %s: %s", proxy, detail)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(timeout))
+	if _, err := fmt.Fprintf(conn, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", target, target); err != nil {
+		return 0, "", "", fmt.Errorf("the proxy %s: %v", proxy, err)
+	}
+	r := bufio.NewReader(conn)
+	status, err := r.ReadString('\n')
+	if err != nil {
+		return 0, "", "", fmt.Errorf("the proxy %s did not answer: %v", proxy, err)
+	}
+	status = strings.TrimSpace(status)
+	f := strings.Fields(status)
+	code := 0
+	if len(f) >= 2 && strings.HasPrefix(f[0], "HTTP/") {
+		code, _ = strconv.Atoi(f[1])
+	}
+	if code == 0 {
+		return 0, status, "", fmt.Errorf("the proxy %s answered %q, not HTTP", proxy, status)
+	}
+	for { // the headers
+		line, err := r.ReadString('\n')
+		if err != nil || strings.TrimSpace(line) == "" {
+			break
+		}
+	}
+	if code != 200 {
+		return code, status, "", nil
+	}
+	buf := make([]byte, 512)
+	n, _ := r.Read(buf)
+	return code, status, string(buf[:n]), nil
+}
+
+// checkProxyAllowed: CONNECT through the gateway to an allowed name succeeds (given the same settling
+// time as an allowed address).
+func checkProxyAllowed(target string, timeout time.Duration) Check {
+	name := "proxy-allowed:" + target
+	var code int
+	var status, far string
+	var err error
+	attempts := 0
+	for deadline := time.Now().Add(settle()); ; {
+		attempts++
+		code, status, far, err = proxyConnect(target, timeout)
+		if code == 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if code == 200 {
+		markNetworkUp()
+	}
+	retried := ""
+	if attempts > 1 {
+		retried = fmt.Sprintf(" (attempt %d)", attempts)
+	}
+	switch {
+	case err != nil:
+		return fail(name, "%v%s", err, retried)
+	case code != 200:
+		return fail(name, "the proxy answered %q%s: the name must be reachable through it", status, retried)
+	case far == "":
+		return pass(name, "the proxy answered %q%s; the far end sent nothing yet", status, retried)
+	}
+	return pass(name, "the proxy answered %q%s; the far end sent %q", status, retried, far)
+}
+
+// checkProxyDenied: the gateway refuses a CONNECT to a name that is not on its list with 403 (its
+// decision, not a failure to reach it). Reaching the gateway must work, so it gets the settling time
+// an allowed flow gets; its answer does not.
+func checkProxyDenied(target string, timeout time.Duration) Check {
+	name := "proxy-denied:" + target
+	var code int
+	var status string
+	var err error
+	for deadline := time.Now().Add(settle()); ; time.Sleep(500 * time.Millisecond) {
+		if code, status, _, err = proxyConnect(target, timeout); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err == nil {
+		markNetworkUp() // the proxy answered: the pod's network works
+	}
+	switch {
+	case err != nil:
+		return fail(name, "%v: the proxy must answer, and refuse", err)
+	case code == 403:
+		return pass(name, "the proxy answered %q", status)
+	}
+	return fail(name, "the proxy answered %q: it must refuse with 403", status)
 }
 
 // settle is how long what must work may take to start working (PROBE_SETTLE_MS, default 10 s): a
@@ -319,6 +472,7 @@ func checkDNS(timeout time.Duration) []Check {
 		}
 		if os.Getenv("PROBE_DNS") == "blocked" {
 			// A sandbox without DNS: no nameserver may answer, not even with an error code.
+			awaitNetwork()
 			var answered, silent []string
 			for _, s := range servers {
 				if ips, err := lookupA(net.JoinHostPort(s, "53"), qname, timeout); err == nil {
@@ -351,6 +505,9 @@ func checkDNS(timeout time.Duration) []Check {
 				answers = append(answers, fmt.Sprintf("%s: %v", s, ips))
 			}
 		}
+		if len(failures) == 0 {
+			markNetworkUp()
+		}
 		if len(failures) > 0 {
 			out = append(out, fail("dns:resolve", "%s did not resolve via %s", qname, strings.Join(failures, "; ")))
 		} else {
@@ -362,6 +519,9 @@ func checkDNS(timeout time.Duration) []Check {
 
 // checkOutsideDNS: resolvers outside the cluster DNS (PROBE_DNS_OUTSIDE) must not answer.
 func checkOutsideDNS(timeout time.Duration) []Check {
+	if len(list(os.Getenv("PROBE_DNS_OUTSIDE"))) > 0 {
+		awaitNetwork()
+	}
 	results := make([]Check, len(list(os.Getenv("PROBE_DNS_OUTSIDE"))))
 	var wg sync.WaitGroup
 	for i, r := range list(os.Getenv("PROBE_DNS_OUTSIDE")) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -116,4 +117,76 @@ func TestDialOutcomes(t *testing.T) {
 	if ok, detail := dial("no-such-name.invalid:80", time.Second); ok || !strings.HasPrefix(detail, "name did not resolve") {
 		t.Fatalf("unresolvable name: %v %q", ok, detail)
 	}
+}
+
+// fakeProxy answers each CONNECT with reply, then writes greeting; it records the request lines.
+func fakeProxy(t *testing.T, reply, greeting string) (string, *[]string) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	var seen []string
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			buf := make([]byte, 1024)
+			n, _ := c.Read(buf)
+			seen = append(seen, strings.SplitN(string(buf[:n]), "\r\n", 2)[0])
+			_, _ = c.Write([]byte(reply + greeting))
+			c.Close()
+		}
+	}()
+	return "http://" + l.Addr().String(), &seen
+}
+
+func TestProxyChecks(t *testing.T) {
+	t.Setenv("PROBE_SETTLE_MS", "0")
+	ok, seen := fakeProxy(t, "HTTP/1.1 200 Connection established\r\n\r\n", "hello from the far end")
+	t.Setenv("HTTPS_PROXY", ok)
+	c := checkProxyAllowed("pypi.org:443", time.Second)
+	if !c.OK || !strings.Contains(c.Detail, "hello from the far end") || c.Name != "proxy-allowed:pypi.org:443" {
+		t.Fatalf("allowed through a proxy that connects: %+v", c)
+	}
+	if (*seen)[0] != "CONNECT pypi.org:443 HTTP/1.1" {
+		t.Fatalf("request line = %q", (*seen)[0])
+	}
+	if c := checkProxyDenied("pypi.org:443", time.Second); c.OK {
+		t.Fatalf("denied passed although the proxy connected: %+v", c)
+	}
+
+	refusing, _ := fakeProxy(t, "HTTP/1.1 403 Forbidden\r\nServer: squid\r\n\r\n", "")
+	t.Setenv("HTTPS_PROXY", refusing)
+	if c := checkProxyDenied("example.org:443", time.Second); !c.OK || !strings.Contains(c.Detail, "403") {
+		t.Fatalf("denied against a refusing proxy: %+v", c)
+	}
+	if c := checkProxyAllowed("example.org:443", time.Second); c.OK {
+		t.Fatalf("allowed passed although the proxy refused: %+v", c)
+	}
+
+	t.Setenv("HTTPS_PROXY", "")
+	t.Setenv("https_proxy", "")
+	for _, c := range []Check{checkProxyAllowed("a.org:443", time.Second), checkProxyDenied("a.org:443", time.Second)} {
+		if c.OK || !strings.Contains(c.Detail, "HTTPS_PROXY is not set") {
+			t.Fatalf("without a proxy: %+v", c)
+		}
+	}
+	closed := fmt.Sprintf("http://127.0.0.1:%d", freeTCPPort(t))
+	t.Setenv("HTTPS_PROXY", closed)
+	if c := checkProxyDenied("a.org:443", time.Second); c.OK || !strings.Contains(c.Detail, "refused") {
+		t.Fatalf("denied with no proxy listening must fail (nothing refused the name): %+v", c)
+	}
+}
+
+func freeTCPPort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

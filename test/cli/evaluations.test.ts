@@ -19,6 +19,7 @@ import {
 } from '../../cli/evaluations';
 import { runRender } from '../../cli/validate';
 import { EgressProtocol } from '../../constructs/k8s/egress-policy';
+import { EGRESS_GATEWAY_IMAGE } from '../../constructs/shared/egress-gateway-image';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DIGEST = 'a'.repeat(64);
@@ -684,9 +685,12 @@ describe('spec.egress.domains (the egress gateway) and allowClusterDns', () => {
     expect(objects.some((o) => o.metadata.name === 'allow-cluster-dns')).toBe(false);
   });
 
-  test('GIVEN domains without the platform image WHEN checked THEN spec.egress.domains names the setting', () => {
-    expect(withGatewayImage(undefined, () => problems(GOOD))).toEqual([
-      "25:7: spec.egress.domains: names need the sandbox's egress gateway, whose image is a platform setting: set EVAL_SANDBOX_EGRESS_GATEWAY_IMAGE to its digest-pinned image (registry/egress-gateway@sha256:<64 hex>)",
+  test("GIVEN domains without the platform image WHEN checked THEN the gateway runs the project's reproducible image", () => {
+    const r = withGatewayImage(undefined, () => checkText('e.yaml', GOOD, validate));
+    expect(r.problems).toEqual([]);
+    const objects = parseAllDocuments(r.evaluations[0].manifest).map((d) => d.toJS());
+    expect(objects.filter((o) => o.kind === 'Pod').map((o) => o.spec.containers[0].image)).toEqual([
+      EGRESS_GATEWAY_IMAGE,
     ]);
   });
 

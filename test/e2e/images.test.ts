@@ -19,6 +19,11 @@ import {
   JANITOR_IMAGE_REPOSITORY,
 } from '../../constructs/shared/janitor-image';
 import { PROBE_IMAGE_DIGEST, PROBE_IMAGE_REPOSITORY } from '../../constructs/shared/probe-image';
+import {
+  EGRESS_GATEWAY_IMAGE_DIGEST,
+  EGRESS_GATEWAY_IMAGE_REPOSITORY,
+} from '../../constructs/shared/egress-gateway-image';
+import { renderSquidConfig } from '../../constructs/shared/egress-gateway-config';
 import { janitorScript } from '../../constructs/k8s/janitor-script';
 import { ROOT, nodeTools } from '../support/tools';
 
@@ -32,6 +37,8 @@ interface Built {
   probeBinary: string;
   janitorArchive: string;
   janitorRef: string;
+  gatewayArchive: string;
+  gatewayRef: string;
   stdout: string;
 }
 
@@ -71,6 +78,7 @@ function buildImages(env: NodeJS.ProcessEnv = {}): Built {
   const [probeArchive, probeRef] = line('probe-image');
   const [pauseArchive, pauseRef] = line('pause-image');
   const [janitorArchive, janitorRef] = line('janitor-image');
+  const [gatewayArchive, gatewayRef] = line('gateway-image');
   return {
     probeArchive,
     probeRef,
@@ -79,6 +87,8 @@ function buildImages(env: NodeJS.ProcessEnv = {}): Built {
     probeBinary: line('probe-binary')[0],
     janitorArchive,
     janitorRef,
+    gatewayArchive,
+    gatewayRef,
     stdout: r.stdout,
   };
 }
@@ -179,11 +189,14 @@ describe('reproducible images', () => {
         expect(fresh.probeArchive.startsWith(dir)).toBe(true);
         expect(fresh.probeRef).toBe(built.probeRef);
         expect(fresh.janitorRef).toBe(built.janitorRef);
+        expect(fresh.gatewayRef).toBe(built.gatewayRef);
+        expect(fresh.gatewayArchive.startsWith(dir)).toBe(true);
         for (const k of [
           'probeArchive',
           'pauseArchive',
           'probeBinary',
           'janitorArchive',
+          'gatewayArchive',
         ] as const) {
           expect(sha256(fs.readFileSync(fresh[k]))).toBe(sha256(fs.readFileSync(built[k])));
         }
@@ -213,6 +226,83 @@ describe('reproducible images', () => {
         ? 'matches'
         : `the janitor image now builds as ${digest}: set JANITOR_IMAGE_DIGEST in constructs/shared/janitor-image.ts to '${digest}', then run npm run synth and commit dist/`;
     expect(verdict).toBe('matches');
+  });
+});
+
+test('THEN the egress gateway digest is the one constructs/shared/egress-gateway-image.ts declares', () => {
+  expect(built.gatewayRef.startsWith(`${EGRESS_GATEWAY_IMAGE_REPOSITORY}@sha256:`)).toBe(true);
+  const digest = built.gatewayRef.split('@')[1];
+  const verdict =
+    digest === EGRESS_GATEWAY_IMAGE_DIGEST
+      ? 'matches'
+      : `the egress gateway image now builds as ${digest}: set EGRESS_GATEWAY_IMAGE_DIGEST in constructs/shared/egress-gateway-image.ts to '${digest}'`;
+  expect(verdict).toBe('matches');
+});
+
+describe('the egress gateway image', () => {
+  let img: Image;
+  let rootfs: string;
+
+  beforeAll(() => {
+    img = readImage(built.gatewayArchive);
+    rootfs = tmp('gateway-rootfs');
+    fs.chmodSync(rootfs, 0o755); // the image's root, traversed by its user
+    for (const e of img.layer) {
+      const p = path.join(rootfs, e.name);
+      if (e.type === '5') fs.mkdirSync(p, { recursive: true, mode: e.mode });
+      else if (e.type === '2') fs.symlinkSync(e.link, p);
+      else {
+        fs.mkdirSync(path.dirname(p), { recursive: true });
+        fs.writeFileSync(p, e.data, { mode: e.mode });
+      }
+    }
+  });
+
+  test('GIVEN its archive THEN it runs squid as 65532, with no shell and no helper but unlinkd', () => {
+    expect(built.gatewayRef).toBe(
+      `${EGRESS_GATEWAY_IMAGE_REPOSITORY}@${img.index.manifests[0].digest}`,
+    );
+    expect(img.config.config).toMatchObject({
+      User: '65532:65532',
+      Entrypoint: ['/usr/sbin/squid'],
+      Cmd: ['-N', '-f', '/etc/eval-sandbox/squid.conf'],
+    });
+    const names = img.layer.filter((e) => e.type !== '5').map((e) => e.name);
+    expect(names.filter((n) => /(^|\/)(s?bin)\//.test(n))).toEqual(['usr/sbin/squid']);
+    expect(names.filter((n) => n.startsWith('usr/lib/squid/'))).toEqual(['usr/lib/squid/unlinkd']);
+    expect(names).toEqual(expect.arrayContaining(['etc/passwd', 'etc/group']));
+    expect(names.some((n) => /(^|\/)(ba|da)?sh$/.test(n))).toBe(false);
+    const passwd = img.layer.find((e) => e.name === 'etc/passwd')?.data.toString();
+    expect(passwd).toMatch(/^squid:x:65532:65532:/m);
+    for (const e of img.layer) expect([e.name, e.uid, e.gid, e.mtime]).toEqual([e.name, 0, 0, 0]);
+  });
+
+  test('GIVEN its own root THEN squid 5.7 starts its loader and libraries from the image alone, and parses the rendered configuration', () => {
+    const version = spawnSync('chroot', [rootfs, '/usr/sbin/squid', '-v'], { encoding: 'utf8' });
+    expect(version.stderr).toBe('');
+    expect(version.stdout).toMatch(/^Squid Cache: Version 5\.7$/m);
+    fs.mkdirSync(path.join(rootfs, 'etc', 'eval-sandbox'), { recursive: true });
+    fs.writeFileSync(
+      path.join(rootfs, 'etc', 'eval-sandbox', 'squid.conf'),
+      renderSquidConfig({ domains: ['pypi.org'], labels: { 'eval-sandbox.io/sandbox': 'x' } }),
+    );
+    const parse = spawnSync(
+      'chroot',
+      [
+        '--userspec=65532:65532',
+        rootfs,
+        '/usr/sbin/squid',
+        '-k',
+        'parse',
+        '-f',
+        '/etc/eval-sandbox/squid.conf',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect([parse.status, parse.stderr.split('\n').filter((l) => /FATAL|ERROR/.test(l))]).toEqual([
+      0,
+      [],
+    ]);
   });
 });
 

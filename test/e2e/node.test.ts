@@ -354,6 +354,8 @@ describe('the probe is not vacuous', () => {
         scratchPath: '/tmp',
         blocked: ['10.30.0.10:443'],
         dnsOutside: ['10.30.0.53:53'],
+        // Expects a sandbox without DNS: here the cluster DNS answers, so dns:blocked must fail.
+        clusterDnsAllowed: false,
         // Strict mode drops a new pod's first packets until kube-router has judged it (a second
         // or two): give each connection long enough to be retried after that.
         timeout: Duration.seconds(10),
@@ -382,6 +384,8 @@ describe('the probe is not vacuous', () => {
       expect(check(report, `blocked:${target}`).detail).toMatch(/^connected/);
     }
     expect(check(report, 'dns-outside:10.30.0.53:53')).toMatchObject({ ok: false });
+    expect(check(report, 'dns:blocked')).toMatchObject({ ok: false });
+    expect(check(report, 'dns:blocked').detail).toMatch(/this sandbox must have no DNS/);
     // Still gVisor, still our pod posture: only the network differs.
     expect(check(report, 'gvisor').ok).toBe(true);
     expect(check(report, 'read-only-rootfs').ok).toBe(true);

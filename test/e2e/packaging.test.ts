@@ -133,6 +133,7 @@ describe('the packed tarball', () => {
       'scripts/go-tools-env.sh',
       'scripts/build-images.sh',
       'images/probe/main.go',
+      'constructs/shared/egress-gateway-image.ts',
     ]) {
       expect({ needed, present: files.includes(needed) }).toEqual({ needed, present: true });
     }

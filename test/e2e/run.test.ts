@@ -80,6 +80,8 @@ test('eval-sandbox run applies a spec, streams the probe log and exits with the 
     memory: Size.gibibytes(1),
     // Strict mode drops a new pod's first packets until kube-router has judged it.
     timeout: Duration.seconds(10),
+    // A spec's sandbox has no DNS: no nameserver may answer.
+    clusterDnsAllowed: false,
   });
   const kubeconfig = plane.writeKubeconfig(path.join(stateDir, 'run.kubeconfig'));
 

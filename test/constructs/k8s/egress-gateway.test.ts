@@ -9,6 +9,10 @@ import {
 } from '../../../constructs/k8s/egress-gateway';
 import { EvaluationSandbox } from '../../../constructs/k8s/evaluation-sandbox';
 import { EGRESS_GATEWAY_DENIED_DESTINATIONS } from '../../../constructs/shared/egress-gateway-config';
+import {
+  EGRESS_GATEWAY_IMAGE,
+  EGRESS_GATEWAY_IMAGE_REPOSITORY,
+} from '../../../constructs/shared/egress-gateway-image';
 import { PolicyEvaluator } from '../../../policies/k8s/evaluate';
 import { IDENTITIES } from '../../../policies/k8s/fixtures/cases';
 import {
@@ -56,6 +60,16 @@ describe('EgressGateway', () => {
       expect(gateway.clientPodLabels).toEqual({ 'app.kubernetes.io/component': 'evaluation' });
       expect(gateway.address).toBe(deriveEgressGatewayAddress('172.20.0.0/16', 'sbx-run-7'));
       expect(gateway.proxyUrl).toBe(`http://${gateway.address}:3128`);
+      expect(gateway.image).toBe(IMAGE);
+    });
+
+    test("GIVEN no image THEN the project's reproducible gateway image, by digest", () => {
+      const dflt = build({ image: undefined });
+      expect(dflt.gateway.image).toBe(EGRESS_GATEWAY_IMAGE);
+      expect(EGRESS_GATEWAY_IMAGE).toMatch(
+        new RegExp(`^${EGRESS_GATEWAY_IMAGE_REPOSITORY}@sha256:[0-9a-f]{64}$`),
+      );
+      expect(only(dflt.objects(), 'Pod').spec.containers[0].image).toBe(EGRESS_GATEWAY_IMAGE);
     });
 
     test('the pod carries karpenter.sh/do-not-disrupt (the run depends on it)', () => {
@@ -459,12 +473,15 @@ describe('EvaluationSandbox with egressDomains', () => {
     expect(only(synth(chart), 'Job').spec.template.spec.containers[0].env).toBeUndefined();
   });
 
+  test('GIVEN domains without an image THEN the gateway runs the project’s own squid image', () => {
+    const { sbx } = sandbox({ egressGatewayImage: undefined });
+    expect(sbx.egressGateway?.image).toBe(EGRESS_GATEWAY_IMAGE);
+    expect(EGRESS_GATEWAY_IMAGE).toMatch(
+      /^registry\.example\.com\/eval-sandbox\/egress-gateway@sha256:[0-9a-f]{64}$/,
+    );
+  });
+
   test.each<[string, Record<string, unknown>, RegExp]>([
-    [
-      'domains without an image',
-      { egressGatewayImage: undefined },
-      /egressGatewayImage is required with egressDomains/,
-    ],
     [
       'an image without domains',
       { egressDomains: undefined },
