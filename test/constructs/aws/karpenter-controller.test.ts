@@ -472,20 +472,37 @@ describe('KarpenterController', () => {
     });
   });
 
-  test('GIVEN defaults THEN every private subnet, the cluster security group and the node security group carry the discovery tag', () => {
+  test('GIVEN defaults THEN every private subnet and the node security group carry the discovery tag, never the cluster security group', () => {
     expect(KARPENTER_DISCOVERY_TAG).toBe('karpenter.sh/discovery');
     const tags = Object.values(resources(json, 'aws_ec2_tag'));
     expect(tags.map((t) => [t.resource_id, t.key, t.value]).sort()).toEqual([
-      ['sg-cluster', 'karpenter.sh/discovery', 'sandbox'],
       ['subnet-a', 'karpenter.sh/discovery', 'sandbox'],
       ['subnet-b', 'karpenter.sh/discovery', 'sandbox'],
     ]);
     const sg = one(json, 'aws_security_group');
     expect(sg.tags).toEqual({ 'karpenter.sh/discovery': 'sandbox' });
     expect(sg.vpc_id).toBe('vpc-1');
-    expect(sg.ingress).toEqual([
-      expect.objectContaining({ protocol: '-1', security_groups: ['sg-cluster'] }),
-      expect.objectContaining({ protocol: '-1', self: true }),
+  });
+
+  test('GIVEN defaults THEN the nodes are isolated as the managed gVisor pool: the kubelet from the control plane, the gateway port from each other; the cluster group admits them to the API server and DNS only', () => {
+    const [sgId, sg] = Object.entries(resources(json, 'aws_security_group'))[0];
+    expect(
+      sg.ingress.map((r: Json) => [r.protocol, r.from_port, r.to_port, r.security_groups, r.self]),
+    ).toEqual([
+      ['tcp', 10250, 10250, ['sg-cluster'], null],
+      ['tcp', 3128, 3128, null, true],
+    ]);
+    expect(
+      Object.values(resources(json, 'aws_vpc_security_group_ingress_rule')).map((r) => [
+        r.security_group_id,
+        r.referenced_security_group_id,
+        r.ip_protocol,
+        r.from_port,
+      ]),
+    ).toEqual([
+      ['sg-cluster', `\${aws_security_group.${sgId}.id}`, 'tcp', 443],
+      ['sg-cluster', `\${aws_security_group.${sgId}.id}`, 'tcp', 53],
+      ['sg-cluster', `\${aws_security_group.${sgId}.id}`, 'udp', 53],
     ]);
   });
 
@@ -499,7 +516,7 @@ describe('KarpenterController', () => {
       Object.values(resources(custom, 'aws_ec2_tag'))
         .map((t) => t.resource_id)
         .sort(),
-    ).toEqual(['sg-cluster', 'subnet-x']);
+    ).toEqual(['subnet-x']);
     expect(one(custom, 'aws_eks_pod_identity_association')).toMatchObject({
       namespace: 'karpenter',
       service_account: 'controller',
@@ -535,7 +552,8 @@ describe('KarpenterController', () => {
     });
     TerraformRulePackAspect.applyTo(stack);
     const synthesized = JSON.parse(Testing.synth(stack, true));
-    expect(Object.values(resources(synthesized, 'aws_ec2_tag'))).toHaveLength(4);
+    // The three private subnets (never the cluster security group).
+    expect(Object.values(resources(synthesized, 'aws_ec2_tag'))).toHaveLength(3);
     expect(one(synthesized, 'aws_eks_pod_identity_association').cluster_name).toMatch(
       /^\$\{aws_eks_cluster\./,
     );
