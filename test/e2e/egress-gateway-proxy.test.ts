@@ -157,6 +157,9 @@ beforeAll(async () => {
       ...LOOPBACK_ADDRESSES.map((a) => `${tools.ip} addr add ${a} dev lo`),
       // The pod's volumes: config (read-only to Squid) and one run directory per gateway.
       'mount -t tmpfs -o mode=0755 tmpfs /mnt',
+      // Squid keeps shared-memory segments in /dev/shm, named after its service name: a private
+      // /dev/shm (as a pod has), so no other Squid of the machine, nor a leftover, collides.
+      'mount -t tmpfs -o mode=1777 tmpfs /dev/shm',
       'mkdir /mnt/config /mnt/run-a /mnt/run-b',
       `cp ${work}/a.conf ${work}/b.conf ${work}/hosts /mnt/config/`,
       `chown ${id} /mnt/run-a /mnt/run-b`,
@@ -186,7 +189,7 @@ beforeAll(async () => {
       `mkdir ${fifo} && mkfifo ${fifo}/out ${fifo}/err && chown ${id} ${fifo}/out ${fifo}/err`,
       `cat ${fifo}/out & cat ${fifo}/err >&2 &`,
       `exec ${tools.setpriv} --reuid=${UNPRIVILEGED_ID} --regid=${UNPRIVILEGED_ID} --clear-groups ` +
-        `${tools.squid} -N -f /mnt/config/${name}.conf >${fifo}/out 2>${fifo}/err`,
+        `${tools.squid} -N -n gateway${name} -f /mnt/config/${name}.conf >${fifo}/out 2>${fifo}/err`,
     ].join('\n')]); // prettier-ignore
     gateways[name] = { port, process };
   }
