@@ -14,7 +14,6 @@ import {
 } from '../shared/labels';
 import { GvisorBootstrapOptions, userData } from './gvisor-bootstrap';
 import { NodePoolProps, pool } from './node-pool';
-import { EGRESS_GATEWAY_PORT } from '../shared/egress-gateway-config';
 import { ValidationError } from '../shared/errors';
 import { IEncryptedBucket } from './references';
 
@@ -77,7 +76,7 @@ export class GvisorNodeGroup extends Construct {
       ],
       // Not in the cluster security group: an escaped sandbox reaches the control plane and the
       // system nodes only on the API server's port and DNS; its peers only at egress gateways.
-      isolated: { selfPorts: [EGRESS_GATEWAY_PORT] },
+      isolated: true,
     });
     this.nodeGroup = parts.nodeGroup;
     this.launchTemplate = parts.launchTemplate;

@@ -12,13 +12,12 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Token } from 'cdktf';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Construct } from 'constructs';
-import { EGRESS_GATEWAY_PORT } from '../shared/egress-gateway-config';
 import { checkDnsLabel } from '../shared/validation';
 import { KARPENTER_DISCOVERY_TAG } from '../shared/node-capacity';
 import { CustomerKey } from './customer-key';
 import { partitionOf, serviceRole } from './iam';
+import { admitSandboxNodes, sandboxNodeIngress } from './sandbox-node-isolation';
 import { IEncryptedBucket, ISandboxCluster, ISandboxNetwork } from './references';
 import { check, checkAtLeast, checkRegion } from './validation';
 
@@ -201,25 +200,8 @@ export class KarpenterController extends Construct {
       name: `${cluster}-karpenter-node`,
       description: `${cluster} Karpenter nodes: the kubelet from the control plane, listed ports from each other`,
       vpcId: props.network.vpcId,
-      // As the managed gVisor pool: not in the cluster security group (which opens every port between
-      // the control plane and all nodes), only the kubelet from the control plane and the egress
-      // gateway's port from each other.
-      ingress: [
-        {
-          description: 'the kubelet, from the control plane (logs, exec, probes)',
-          fromPort: 10250,
-          toPort: 10250,
-          protocol: 'tcp',
-          securityGroups: [props.cluster.clusterSecurityGroupId],
-        },
-        {
-          description: `TCP ${EGRESS_GATEWAY_PORT} from nodes of this pool`,
-          fromPort: EGRESS_GATEWAY_PORT,
-          toPort: EGRESS_GATEWAY_PORT,
-          protocol: 'tcp',
-          selfAttribute: true,
-        },
-      ],
+      // As the managed gVisor pool: not in the cluster security group (sandbox-node-isolation.ts).
+      ingress: sandboxNodeIngress(props.cluster.clusterSecurityGroupId),
       egress: [
         {
           description: 'to AWS APIs, the control plane and images',
@@ -231,22 +213,14 @@ export class KarpenterController extends Construct {
       ],
       tags: discovery,
     });
-    // The cluster security group admits the nodes only to the API server and DNS (CoreDNS on the
-    // system pool); it is not tagged for discovery, so Karpenter never attaches it to a node.
-    for (const [ruleId, protocol, port, what] of [
-      ['ApiServerFromNodes', 'tcp', 443, 'the API server'],
-      ['DnsTcpFromNodes', 'tcp', 53, 'DNS (CoreDNS)'],
-      ['DnsUdpFromNodes', 'udp', 53, 'DNS (CoreDNS)'],
-    ] as const) {
-      new VpcSecurityGroupIngressRule(this, ruleId, {
-        securityGroupId: props.cluster.clusterSecurityGroupId,
-        referencedSecurityGroupId: this.securityGroup.id,
-        ipProtocol: protocol,
-        fromPort: port,
-        toPort: port,
-        description: `${what}, from ${cluster} Karpenter nodes`,
-      });
-    }
+    // The cluster security group admits the nodes only to the API server and DNS; it is not tagged
+    // for discovery, so Karpenter never attaches it to a node.
+    admitSandboxNodes(
+      this,
+      props.cluster.clusterSecurityGroupId,
+      this.securityGroup.id,
+      `${cluster} Karpenter nodes`,
+    );
     this.subnetIds.forEach((subnet, i) => {
       new Ec2Tag(this, `SubnetDiscovery${i}`, {
         resourceId: subnet,

@@ -5,12 +5,12 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { CustomerKey } from './customer-key';
 import { ISandboxCluster, ISandboxNetwork } from './references';
 import { serviceRole } from './iam';
+import { admitSandboxNodes, sandboxNodeIngress } from './sandbox-node-isolation';
 import { check, checkAtLeast } from './validation';
 
 /** Properties shared by both pools. */
@@ -72,12 +72,10 @@ export function pool(
     labels?: Record<string, string>;
     taints?: { key: string; value: string; effect: string }[];
     /**
-     * Ports (TCP unless given) the pool's own nodes may reach on each other, instead of every
-     * port; with it the nodes are left out of the cluster security group (which opens every port
-     * between the control plane and all nodes): the control plane may reach only the kubelet, and
-     * the nodes reach the cluster security group's members only on the API server's port and DNS.
+     * A sandbox pool: left out of the cluster security group (which opens every port between the
+     * control plane and all nodes), isolated as sandbox-node-isolation.ts says.
      */
-    isolated?: { selfPorts: number[] };
+    isolated?: boolean;
   },
 ): PoolParts {
   const subnetIds = props.subnetIds ?? props.network.privateSubnetIds;
@@ -120,22 +118,7 @@ export function pool(
       : `${name} nodes: from the control plane and each other only`,
     vpcId: props.network.vpcId,
     ingress: isolated
-      ? [
-          {
-            description: 'the kubelet, from the control plane (logs, exec, probes)',
-            fromPort: 10250,
-            toPort: 10250,
-            protocol: 'tcp',
-            securityGroups: [clusterSecurityGroupId],
-          },
-          ...isolated.selfPorts.map((port) => ({
-            description: `TCP ${port} from nodes of this pool`,
-            fromPort: port,
-            toPort: port,
-            protocol: 'tcp',
-            selfAttribute: true,
-          })),
-        ]
+      ? sandboxNodeIngress(clusterSecurityGroupId)
       : [
           {
             description: 'from the cluster security group',
@@ -162,24 +145,7 @@ export function pool(
       },
     ],
   });
-  if (isolated) {
-    // What the nodes need of the cluster security group's members: the API server (control plane
-    // and kubelet) and DNS (CoreDNS runs on the system pool, which is in that group).
-    for (const [id, protocol, port, what] of [
-      ['ApiServerFromPool', 'tcp', 443, 'the API server'],
-      ['DnsTcpFromPool', 'tcp', 53, 'DNS (CoreDNS)'],
-      ['DnsUdpFromPool', 'udp', 53, 'DNS (CoreDNS)'],
-    ] as const) {
-      new VpcSecurityGroupIngressRule(scope, id, {
-        securityGroupId: clusterSecurityGroupId,
-        referencedSecurityGroupId: securityGroup.id,
-        ipProtocol: protocol,
-        fromPort: port,
-        toPort: port,
-        description: `${what}, from ${name} nodes`,
-      });
-    }
-  }
+  if (isolated) admitSandboxNodes(scope, clusterSecurityGroupId, securityGroup.id, `${name} nodes`);
   const launchTemplate = new LaunchTemplate(scope, 'LaunchTemplate', {
     name,
     updateDefaultVersion: true,
