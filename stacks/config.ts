@@ -50,6 +50,18 @@ const nodePool = (families: string[]) =>
       }
     });
 
+/** A name stacks derive resource names from (an environment's, the account's). */
+const STACK_NAME = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{1,20}$/,
+    'must be 2–21 lowercase letters, digits or -, starting with a letter',
+  );
+
+const REGION = z
+  .string()
+  .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as 'eu-west-2'");
+
 /** Where a stack keeps its Terraform state (S3, native lock file). */
 const STATE = z
   .object({
@@ -61,15 +73,8 @@ const STATE = z
 export const EnvironmentSchema = z
   .object({
     /** Name used in resource names and the state key. */
-    name: z
-      .string()
-      .regex(
-        /^[a-z][a-z0-9-]{1,20}$/,
-        'must be 2–21 lowercase letters, digits or -, starting with a letter',
-      ),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as 'eu-west-2'"),
+    name: STACK_NAME,
+    region: REGION,
     /** Exactly three availability zones of the region. */
     availabilityZones: z.array(z.string()).length(3),
     vpcCidr: cidr,
@@ -230,15 +235,8 @@ export type Environment = z.infer<typeof EnvironmentSchema>;
 export const AccountSchema = z
   .object({
     /** Prefix of the account stack's resource names. */
-    name: z
-      .string()
-      .regex(
-        /^[a-z][a-z0-9-]{1,20}$/,
-        'must be 2–21 lowercase letters, digits or -, starting with a letter',
-      ),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as 'eu-west-2'"),
+    name: STACK_NAME,
+    region: REGION,
     /** The private S3 bucket the runsc mirror lives in (globally unique). */
     runscMirrorBucket: z
       .string()
