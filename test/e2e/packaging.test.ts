@@ -86,6 +86,25 @@ function newApp(
   ok(dir, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund']);
 }
 
+/**
+ * A fresh app from the cdk8s CLI's TypeScript template with the packed library and the README's
+ * example; cdk8s and constructs at the versions of the given (possibly aliased) lockfile entries.
+ */
+function newCdk8sApp(dir: string, cdk8s: string, constructs: string): void {
+  newApp(
+    dir,
+    path.join(ROOT, 'node_modules', 'cdk8s-cli', 'templates', 'typescript-app'),
+    'cdk8s.yaml',
+    {
+      'eval-sandbox': `file:${tarball}`,
+      cdk8s: lockedVersion(cdk8s),
+      'cdk8s-plus-28': lockedVersion('cdk8s-plus-28'),
+      constructs: lockedVersion(constructs),
+    },
+    readmeExample('eval-sandbox'),
+  );
+}
+
 /** The README's library example, as a user pastes it into main.ts. */
 function readmeExample(entry: string): string {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -153,20 +172,7 @@ describe('the packed tarball', () => {
 describe('in a fresh cdk8s app (cdk8s init typescript-app)', () => {
   const app = () => path.join(work, 'cdk8s-app');
 
-  beforeAll(() => {
-    newApp(
-      app(),
-      path.join(ROOT, 'node_modules', 'cdk8s-cli', 'templates', 'typescript-app'),
-      'cdk8s.yaml',
-      {
-        'eval-sandbox': `file:${tarball}`,
-        cdk8s: lockedVersion('cdk8s'),
-        'cdk8s-plus-28': lockedVersion('cdk8s-plus-28'),
-        constructs: lockedVersion('constructs'),
-      },
-      readmeExample('eval-sandbox'),
-    );
-  });
+  beforeAll(() => newCdk8sApp(app(), 'cdk8s', 'constructs'));
 
   test('one copy of constructs and cdk8s (peers), and no cdktf side installed', () => {
     const nested = path.join(app(), 'node_modules', 'eval-sandbox', 'node_modules');
@@ -236,20 +242,7 @@ describe('in a cdk8s app on the oldest peers the package supports', () => {
   // cdk8s-plus-28 has one 2.5 release). devDependencies alias them so `npm ci` caches them.
   const app = () => path.join(work, 'cdk8s-app-oldest');
 
-  beforeAll(() => {
-    newApp(
-      app(),
-      path.join(ROOT, 'node_modules', 'cdk8s-cli', 'templates', 'typescript-app'),
-      'cdk8s.yaml',
-      {
-        'eval-sandbox': `file:${tarball}`,
-        cdk8s: lockedVersion('cdk8s-oldest-supported'),
-        'cdk8s-plus-28': lockedVersion('cdk8s-plus-28'),
-        constructs: lockedVersion('constructs-oldest-supported'),
-      },
-      readmeExample('eval-sandbox'),
-    );
-  });
+  beforeAll(() => newCdk8sApp(app(), 'cdk8s-oldest-supported', 'constructs-oldest-supported'));
 
   test('the lowest versions tested are the floors of package.json’s peer ranges', () => {
     const peers = (
