@@ -86,9 +86,13 @@ export function buildProgram(): Command {
       (group: string, previous: string[]) => [...previous, group],
       [] as string[],
     )
+    .option(
+      '-j, --jobs <n>',
+      'threads to judge on (default: one per CPU when the files add up to 2 MiB or more, else 1)',
+    )
     .action(async (paths: string[], opts: PolicyCheckOptions) => {
       const { runPolicyCheck } = load<typeof import('./policy-check')>('./policy-check');
-      process.exitCode = runPolicyCheck(
+      process.exitCode = await runPolicyCheck(
         paths,
         opts,
         (text) => process.stdout.write(`${text}\n`),

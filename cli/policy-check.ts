@@ -6,21 +6,19 @@
  * Exit codes: 0 all admitted, 1 any rejected, 2 unreadable or unparsable input (nothing evaluated).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { collectInputFiles, InputError } from './input-files';
-import { Composer, LineCounter, Parser } from 'yaml';
-import { PolicyEvaluator, UserInfo } from '../policies/k8s/evaluate';
+import { StringDecoder } from 'node:string_decoder';
+import { Worker } from 'node:worker_threads';
+import type { UserInfo } from '../policies/k8s/evaluate';
 import { ALL_RULES } from '../policies/k8s/rules';
-import type { KubeObject } from '../policies/k8s/pack';
+import { collectInputFiles, InputError } from './input-files';
+import type { WorkerRequest, WorkerResponse } from './policy-check-worker';
+import { ChunkOutcome, Judge, JudgeSettings, JudgeTask, ObjectVerdict } from './policy-judge';
+import { DocumentChunk, firstError, yamlChunks, YamlError } from './yaml-documents';
 
 /** Input that cannot be read or parsed; names the file. Exit code 2. */
 export { InputError };
-
-/** One object of one file. */
-export interface LoadedObject {
-  readonly file: string;
-  readonly object: KubeObject;
-}
 
 /** The result for one object (the `--output json` element). */
 export interface CheckResult {
@@ -44,148 +42,282 @@ export function collectFiles(paths: string[]): string[] {
   return paths.includes('-') ? [...files, STDIN] : files;
 }
 
-/** What to leave out instead of judging or refusing. */
-export interface SkipOptions {
-  /** Documents without apiVersion or kind (or that are not mappings) are skipped, not an error. */
-  readonly nonKubernetes?: boolean;
-  /** Kinds not to judge. */
-  readonly kinds?: readonly string[];
-}
-
-/** What loading a file found besides objects: skipped documents and warnings, for stderr. */
-export interface LoadNotes {
-  readonly notes: string[];
-}
-
-/**
- * The YAML documents of `text` as plain values, one at a time: the parser's tree of one document
- * is dropped before the next is read, so memory grows with the largest document, not the file.
- */
-function* yamlValues(file: string, text: string): Generator<unknown> {
-  const lines = new LineCounter();
-  const composer = new Composer();
-  for (const doc of composer.compose(new Parser(lines.addNewLine).parse(text), true)) {
-    if (doc.errors.length > 0) {
-      const e = doc.errors[0];
-      const { line, col } = lines.linePos(e.pos[0]);
-      const what = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      throw new InputError(`${file}: not valid YAML at line ${line}, column ${col} (${what})`);
-    }
-    try {
-      yield doc.toJS();
-    } catch (err) {
-      // The YAML library refuses alias bombs ("Excessive alias count …") while converting.
-      throw new InputError(`${file}: refused (${(err as Error).message})`);
-    }
+/** The text of `file` in pieces of about 1 MiB, decoded as UTF-8 (a character is never split). */
+function* filePieces(file: string): Generator<string> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    const decoder = new StringDecoder('utf8');
+    for (let n = fs.readSync(fd, buffer); n > 0; n = fs.readSync(fd, buffer))
+      yield decoder.write(buffer.subarray(0, n));
+    yield decoder.end();
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
-/**
- * The Kubernetes objects of one file (multi-document YAML, JSON, `kind: List`), one document at a
- * time. `read` supplies the text of {@link STDIN}; skipped documents and warnings go to `notes`.
- */
-export function* fileObjects(
-  file: string,
-  skip: SkipOptions = {},
-  notes: string[] = [],
-  read: () => string = () => fs.readFileSync(0, 'utf8'),
-): Generator<LoadedObject> {
-  let text: string;
+/** The pieces of `file`'s text; a read error names the file. */
+function* readPieces(file: string, read: () => string): Generator<string> {
   try {
-    text = file === STDIN ? read() : fs.readFileSync(file, 'utf8');
+    if (file === STDIN) yield read();
+    else yield* filePieces(file);
   } catch (err) {
     throw new InputError(
       `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
     );
   }
-  let values: Iterable<unknown>;
-  if (path.extname(file).toLowerCase() === '.json') {
-    try {
-      values = [JSON.parse(text)];
-    } catch (err) {
-      throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
-    }
-  } else {
-    values = yamlValues(file, text);
+}
+
+/** Runs batches, in the process or on worker threads. */
+interface Runner {
+  submit(task: JudgeTask): Promise<ChunkOutcome[]>;
+  close(): Promise<void>;
+  /** How many batches may be on the way at once. */
+  readonly window: number;
+}
+
+function inProcess(settings: JudgeSettings): Runner {
+  const judge = new Judge(settings);
+  return { submit: async (task) => judge.judge(task), close: async () => undefined, window: 1 };
+}
+
+/** The compiled worker; absent when running from the TypeScript sources (then no threads). */
+const WORKER_FILE = path.join(__dirname, 'policy-check-worker.js');
+
+/** Worker threads, each with its own evaluator; a batch goes to the one with the fewest on hand. */
+class WorkerPool implements Runner {
+  public readonly window: number;
+  private readonly workers: { worker: Worker; busy: number }[];
+  private readonly waiting = new Map<
+    number,
+    { resolve: (o: ChunkOutcome[]) => void; reject: (e: Error) => void; slot: number }
+  >();
+  private seq = 0;
+
+  constructor(size: number, settings: JudgeSettings) {
+    this.window = size * 2;
+    this.workers = Array.from({ length: size }, () => {
+      const worker = new Worker(WORKER_FILE, { workerData: settings });
+      worker.on('message', (r: WorkerResponse) => {
+        const w = this.waiting.get(r.seq);
+        if (!w) return;
+        this.waiting.delete(r.seq);
+        this.workers[w.slot].busy--;
+        if ('error' in r) w.reject(new Error(r.error));
+        else w.resolve(r.outcomes);
+      });
+      worker.on('error', (err) => this.failAll(err));
+      worker.on('exit', (code) => this.failAll(new Error(`a worker thread exited (${code})`)));
+      return { worker, busy: 0 };
+    });
   }
-  let index = 0;
-  let any = false;
-  for (const value of values) {
-    index++;
-    if (value === null || value === undefined) continue; // an empty document
-    any = true;
-    const where = index > 1 || /^---/m.test(text) ? ` (document ${index})` : '';
-    if (typeof value !== 'object' || Array.isArray(value)) {
-      if (skip.nonKubernetes) {
-        notes.push(`skipped: ${file}${where}: not a Kubernetes object`);
-        continue;
-      }
-      throw new InputError(
-        `${file}${where}: not a Kubernetes object; expected a mapping with apiVersion and kind ` +
-          `(--skip-non-k8s skips such documents)`,
-      );
-    }
-    const obj = value as KubeObject;
-    const items: KubeObject[] =
-      obj.kind === 'List' ||
-      (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items))
-        ? obj.items
-        : [obj];
-    for (const item of items) {
-      if (typeof item?.apiVersion !== 'string' || typeof item?.kind !== 'string') {
-        if (skip.nonKubernetes) {
-          notes.push(`skipped: ${file}${where}: no apiVersion or kind`);
-          continue;
-        }
-        throw new InputError(
-          `${file}${where}: object without apiVersion or kind; every object needs both ` +
-            `(--skip-non-k8s skips such documents)`,
-        );
-      }
-      if (skip.kinds?.includes(item.kind)) continue;
-      yield { file, object: item };
-    }
+
+  public submit(task: JudgeTask): Promise<ChunkOutcome[]> {
+    const seq = this.seq++;
+    let slot = 0;
+    for (let i = 1; i < this.workers.length; i++)
+      if (this.workers[i].busy < this.workers[slot].busy) slot = i;
+    this.workers[slot].busy++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(seq, { resolve, reject, slot });
+      const request: WorkerRequest = { seq, task };
+      this.workers[slot].worker.postMessage(request);
+    });
   }
-  if (!any) notes.push(`warning: ${file}: no objects (the file is empty)`);
+
+  public async close(): Promise<void> {
+    for (const { worker } of this.workers) worker.removeAllListeners('exit');
+    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
+  }
+
+  private failAll(err: Error): void {
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+  }
+}
+
+/** Bytes of document text per batch sent to a worker. */
+const BATCH_BYTES = 64 * 1024;
+/** Below this much input (bytes of files named), starting threads costs more than it saves. */
+const THREADS_FROM_BYTES = 2 * 1024 * 1024;
+
+/** How many threads to judge on: `--jobs`, else one per CPU for large input, else none. */
+function threadCount(jobs: number | undefined, files: string[]): number {
+  if (!fs.existsSync(WORKER_FILE)) return 1;
+  if (jobs !== undefined) return jobs;
+  let bytes = 0;
+  for (const f of files) if (f !== STDIN) bytes += fs.statSync(f).size;
+  return bytes >= THREADS_FROM_BYTES ? os.availableParallelism() : 1;
+}
+
+/** A batch on its way: its file, chunks, and outcome (or the error reading the file threw). */
+interface Pending {
+  readonly file: string;
+  readonly json: boolean;
+  readonly chunks: DocumentChunk[];
+  /** Per chunk: has a line starting with `---`. */
+  readonly marks: boolean[];
+  readonly outcome?: Promise<ChunkOutcome[]>;
+  readonly error?: unknown;
 }
 
 /**
- * Evaluates loaded objects against the pack (plus the `include`d rules), as the platform identity
- * or as `userInfo`.
+ * Judges every object of `files`, in order: each verdict goes to `onVerdict`, skipped documents and
+ * warnings to `notes`. Unreadable input throws {@link InputError} (the first in file order).
  */
-export function checkObjects(
-  objects: Iterable<LoadedObject>,
-  include: string[] = [],
-  userInfo?: UserInfo,
-): CheckResult[] {
-  const evaluator = PolicyEvaluator.forPack({ include });
-  const results: CheckResult[] = [];
-  for (const { file, object } of objects) {
-    const verdict = evaluator.evaluate(object, { userInfo });
-    results.push({
-      file,
-      kind: object.kind,
-      namespace: object.metadata?.namespace ?? null,
-      name: object.metadata?.name ?? null,
-      admitted: verdict.admitted,
-      violations: verdict.violations,
+async function judgeFiles(
+  files: string[],
+  read: () => string,
+  runner: Runner,
+  skipNonKubernetes: boolean,
+  notes: string[],
+  onVerdict: (file: string, verdict: ObjectVerdict) => void,
+): Promise<void> {
+  const queue: Pending[] = [];
+  // Per file, as its batches are consumed in order.
+  let current: { file: string; index: number; marked: boolean; any: boolean } | undefined;
+  const finishFile = () => {
+    if (current && !current.any)
+      notes.push(`warning: ${current.file}: no objects (the file is empty)`);
+  };
+  const consume = async (p: Pending) => {
+    if (current?.file !== p.file) {
+      finishFile();
+      current = { file: p.file, index: 0, marked: false, any: false };
+    }
+    if (p.error !== undefined) throw p.error;
+    const state = current;
+    const outcomes = await (p.outcome as Promise<ChunkOutcome[]>);
+    outcomes.forEach((outcome, i) => {
+      const chunk = p.chunks[i];
+      state.marked ||= p.marks[i];
+      if ('yamlError' in outcome || 'refused' in outcome) {
+        // A chunk's error can sit elsewhere than reading the whole file puts it (a quoted scalar
+        // over a `---` line is cut in two): report what reading the whole file reports.
+        const exact = p.json ? undefined : firstError([...readPieces(p.file, read)].join(''));
+        // The YAML library refuses alias bombs ("Excessive alias count …") while converting.
+        let message: string;
+        if (exact instanceof YamlError) message = exact.message;
+        else if (exact) message = `refused (${exact.message})`;
+        else if ('yamlError' in outcome) message = outcome.yamlError;
+        else message = `refused (${outcome.refused})`;
+        throw new InputError(`${p.file}: ${message}`);
+      }
+      for (const document of outcome.documents) {
+        const index = ++state.index;
+        if (document === 'empty') continue;
+        state.any = true;
+        // Documents of later chunks start with `---`.
+        const where = index > 1 || state.marked || !chunk.last ? ` (document ${index})` : '';
+        const refuse = (what: string, problem: string) => {
+          if (!skipNonKubernetes)
+            throw new InputError(
+              `${p.file}${where}: ${problem} (--skip-non-k8s skips such documents)`,
+            );
+          notes.push(`skipped: ${p.file}${where}: ${what}`);
+        };
+        if (document === 'not-object') {
+          refuse(
+            'not a Kubernetes object',
+            'not a Kubernetes object; expected a mapping with apiVersion and kind',
+          );
+          continue;
+        }
+        for (const item of document) {
+          if (item === 'no-kind')
+            refuse(
+              'no apiVersion or kind',
+              'object without apiVersion or kind; every object needs both',
+            );
+          else onVerdict(p.file, item);
+        }
+      }
     });
+  };
+  const dispatch = async (p: Pending) => {
+    queue.push(p);
+    while (queue.length > runner.window) await consume(queue.shift() as Pending);
+  };
+  for (const file of files) {
+    const json = path.extname(file).toLowerCase() === '.json';
+    const pieces = readPieces(file, read);
+    const chunks: Iterator<DocumentChunk> = json
+      ? (function* () {
+          yield { text: [...pieces].join(''), line: 1, last: true };
+        })()
+      : yamlChunks(pieces);
+    // Only reading can throw here; the error takes its place in the queue, after what came before.
+    let readError: unknown;
+    const next = (): DocumentChunk | undefined => {
+      try {
+        const r = chunks.next();
+        return r.done ? undefined : r.value;
+      } catch (err) {
+        readError = err;
+        return undefined;
+      }
+    };
+    let batch: DocumentChunk[] = [];
+    let bytes = 0;
+    let sent = false;
+    const send = async () => {
+      const outcome = runner.submit({ chunks: batch, json });
+      outcome.catch(() => undefined); // awaited in order by consume(); never unhandled
+      await dispatch({
+        file,
+        json,
+        chunks: batch,
+        marks: batch.map((c) => /^---/m.test(c.text)),
+        outcome,
+      });
+      batch = [];
+      bytes = 0;
+      sent = true;
+    };
+    for (let chunk = next(); chunk; chunk = next()) {
+      batch.push(chunk);
+      bytes += chunk.text.length;
+      if (bytes >= BATCH_BYTES) await send();
+    }
+    // An empty file still gets its (empty) batch, for its warning.
+    if (batch.length > 0 || !sent) await send();
+    if (readError !== undefined)
+      await dispatch({ file, json, chunks: [], marks: [], error: readError });
   }
-  return results;
+  while (queue.length > 0) await consume(queue.shift() as Pending);
+  finishFile();
 }
 
-/** The text report. */
-export function formatText(results: CheckResult[]): string {
+/** How many objects and files were judged, and how many objects were rejected. */
+export interface Summary {
+  objects: number;
+  files: number;
+  rejected: number;
+}
+
+function summaryLine(s: Summary): string {
+  return `${s.objects} objects in ${s.files} files: ${s.objects - s.rejected} admitted, ${s.rejected} rejected`;
+}
+
+/**
+ * The text report: each rejected object with its violations, then the summary line (counted from
+ * `results` unless `summary` is given, when `results` may hold only the rejected objects).
+ */
+export function formatText(results: CheckResult[], summary?: Summary): string {
   const lines: string[] = [];
   for (const r of results.filter((x) => !x.admitted)) {
     const id = [r.namespace, r.name ?? '(no name)'].filter((x) => x !== null).join('/');
     lines.push(`${r.file}: ${r.kind} ${id} rejected`);
     for (const v of r.violations) lines.push(`  - ${v.message}`);
   }
-  const rejected = results.filter((x) => !x.admitted).length;
-  const files = new Set(results.map((r) => r.file)).size;
   lines.push(
-    `${results.length} objects in ${files} files: ${results.length - rejected} admitted, ${rejected} rejected`,
+    summaryLine(
+      summary ?? {
+        objects: results.length,
+        files: new Set(results.map((r) => r.file)).size,
+        rejected: results.filter((x) => !x.admitted).length,
+      },
+    ),
   );
   return lines.join('\n');
 }
@@ -288,6 +420,8 @@ export interface PolicyCheckOptions {
   readonly as?: string;
   /** Groups of the `--as` user (`--group`). */
   readonly group?: string[];
+  /** Threads to judge on (`--jobs`; 1: in the process). @default one per CPU for 2 MiB of input or more, else 1 */
+  readonly jobs?: string;
 }
 
 /** The identity `--as`/`--group` describe, `undefined` for the platform default, or a usage error. */
@@ -303,15 +437,20 @@ export function requestUser(options: PolicyCheckOptions): UserInfo | undefined |
 }
 
 /** Runs the command; returns the exit code. Output goes through `write` (stdout) and `error` (stderr). */
-export function runPolicyCheck(
+export async function runPolicyCheck(
   paths: string[],
   options: PolicyCheckOptions,
   write: (text: string) => void,
   error: (text: string) => void,
   readStdin: () => string = () => fs.readFileSync(0, 'utf8'),
-): number {
+): Promise<number> {
   if (!OUTPUTS.includes(options.output)) {
     error(`--output must be one of ${OUTPUTS.join(', ')}, got '${options.output}'`);
+    return 2;
+  }
+  const jobs = options.jobs === undefined ? undefined : Number(options.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 64)) {
+    error(`--jobs must be a whole number from 1 to 64, got '${options.jobs}'`);
     return 2;
   }
   const user = requestUser(options);
@@ -319,38 +458,45 @@ export function runPolicyCheck(
     error(user);
     return 2;
   }
-  // Two passes over the input, one document in memory at a time: the first only checks that
-  // everything parses (a bad file means nothing is evaluated, exit 2), the second evaluates.
+  // One pass, a few document groups in memory at a time. Nothing is reported until every file has
+  // been read: a bad file means exit 2 and no verdicts, as if nothing had been evaluated.
   const notes: string[] = [];
-  const skip = { nonKubernetes: options.skipNonK8s, kinds: options.skipKind };
-  let files: string[];
   let stdin: string | undefined;
   const read = () => (stdin ??= readStdin());
+  // The text report lists only rejected objects, so it keeps only those and counts the rest.
+  const keepAdmitted = options.output !== 'text';
+  const summary: Summary = { objects: 0, files: 0, rejected: 0 };
+  const results: CheckResult[] = [];
+  let lastFile: string | undefined;
+  let runner: Runner | undefined;
   try {
-    files = collectFiles(paths);
-    for (const file of files) for (const _ of fileObjects(file, skip, notes, read)) void _;
-  } catch (err) {
-    if (err instanceof InputError) {
-      error(`error: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
-  let results: CheckResult[];
-  try {
-    const all = function* () {
-      for (const file of files) yield* fileObjects(file, skip, [], read);
+    const files = collectFiles(paths);
+    const settings: JudgeSettings = {
+      include: options.include ?? [],
+      skipKinds: options.skipKind ?? [],
+      userInfo: user,
     };
-    results = checkObjects(all(), options.include, user);
+    const threads = threadCount(jobs, files);
+    runner = threads > 1 ? new WorkerPool(threads, settings) : inProcess(settings);
+    await judgeFiles(files, read, runner, options.skipNonK8s ?? false, notes, (file, v) => {
+      summary.objects++;
+      if (file !== lastFile) summary.files++;
+      lastFile = file;
+      if (!v.admitted) summary.rejected++;
+      if (keepAdmitted || !v.admitted) results.push({ file, ...v });
+    });
   } catch (err) {
-    error(`error: ${(err as Error).message}`);
+    if (!(err instanceof Error)) throw err;
+    error(`error: ${err.message}`);
     return 2;
+  } finally {
+    await runner?.close();
   }
   for (const note of notes) error(note);
   if (options.output === 'json') write(JSON.stringify(results, null, 2));
   else if (options.output === 'sarif') write(formatSarif(results, ruleTitles()));
   else if (options.output === 'junit') write(formatJunit(results));
-  else if (options.quiet) write(formatText(results).split('\n').at(-1) ?? '');
-  else write(formatText(results));
-  return results.every((r) => r.admitted) ? 0 : 1;
+  else if (options.quiet) write(summaryLine(summary));
+  else write(formatText(results, summary));
+  return summary.rejected === 0 ? 0 : 1;
 }

@@ -15,6 +15,8 @@
 import {
   celEnv,
   celFunc,
+  celList,
+  celMap,
   celMethod,
   CelScalar,
   isCelError,
@@ -27,8 +29,8 @@ import {
   CelValue,
 } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { create, createFileRegistry } from '@bufbuild/protobuf';
-import { reflect, ReflectMessage } from '@bufbuild/protobuf/reflect';
+import { create, createFileRegistry, Message } from '@bufbuild/protobuf';
+import { isReflectMessage, reflect, ReflectMessage } from '@bufbuild/protobuf/reflect';
 import {
   FieldDescriptorProto_Label,
   FieldDescriptorProto_Type,
@@ -116,21 +118,14 @@ export const KUBERNETES_NET_FUNCS = [
     const [addr, bits] = parseCidr(s);
     return `${ipText(addr)}/${bits}`;
   }),
+  // Without exceptions: rules call isIP() on every image's registry host.
   celFunc('isIP', [S], B, (s) => {
-    try {
-      parseIp(s);
-      return true;
-    } catch {
-      return false;
-    }
+    const ip = parseStrictIp(s);
+    return ip !== undefined && !isIpv4Mapped(ip);
   }),
   celFunc('isCIDR', [S], B, (s) => {
-    try {
-      parseCidr(s);
-      return true;
-    } catch {
-      return false;
-    }
+    const cidr = parseStrictCidr(s);
+    return cidr !== undefined && !isIpv4Mapped(cidr[0]);
   }),
   // On a CIDR.
   celMethod('containsIP', S, [S], B, function (ip) {
@@ -520,19 +515,30 @@ const QUANTITY_MESSAGE = createFileRegistry(
 ).getMessage('kubernetes.Quantity');
 if (!QUANTITY_MESSAGE) throw new Error('kubernetes.Quantity descriptor missing');
 const QUANTITY_DESC = QUANTITY_MESSAGE;
-const QUANTITY_STATES = new WeakMap<object, QuantityState>();
+
+/**
+ * The message behind a quantity value: its state, and `value` read at comparison time (add()/sub()
+ * may have changed a shared inf.Dec since). A class, so making one is cheap: quantities are made
+ * several times per container on every object.
+ */
+class QuantityMessage {
+  public readonly $typeName = 'kubernetes.Quantity';
+  constructor(public readonly state: QuantityState) {}
+  public get value(): string {
+    return exactText(this.state);
+  }
+}
 
 function quantityValue(state: QuantityState): ReflectMessage {
-  const message = create(QUANTITY_DESC);
-  // Read at comparison time: add()/sub() may have changed a shared inf.Dec since.
-  Object.defineProperty(message, 'value', { enumerable: true, get: () => exactText(state) });
-  const value = reflect(QUANTITY_DESC, message);
-  QUANTITY_STATES.set(value, state);
-  return value;
+  // The message is built here with the descriptor's one field, so the check can be skipped.
+  return reflect(QUANTITY_DESC, new QuantityMessage(state) as unknown as Message, false);
 }
 
 function stateOf(value: unknown): QuantityState | undefined {
-  return typeof value === 'object' && value !== null ? QUANTITY_STATES.get(value) : undefined;
+  if (typeof value !== 'object' || value === null || !isReflectMessage(value, QUANTITY_DESC))
+    return undefined;
+  const message: unknown = value.message;
+  return message instanceof QuantityMessage ? message.state : undefined;
 }
 function quantityState(value: unknown): QuantityState {
   const state = stateOf(value);
@@ -676,9 +682,13 @@ export function compile(expression: string): Compiled {
  * become int (JSON integers are int64 in Kubernetes), other numbers double.
  */
 export function toCel(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(toCel);
+  // Wrapped once here: the planner wraps native lists and maps again on every access otherwise.
+  if (Array.isArray(value)) return celList(value.map(toCel) as CelValue[]);
   if (value !== null && typeof value === 'object') {
-    return new Map(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, toCel(v)]));
+    const map = new Map<string, CelValue>();
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      map.set(k, toCel(v) as CelValue);
+    return celMap(map);
   }
   if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
   return value;

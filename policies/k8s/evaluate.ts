@@ -3,6 +3,7 @@
  * the same policies, match rules, variables, CEL and messages (`eval-sandbox policy check`).
  */
 import { PLATFORM_GROUP } from '../../constructs/shared/platform';
+import { celMap, CelValue } from '@bufbuild/cel';
 import { compile, Compiled, toCel } from './cel';
 import { buildPolicyPack, KubeObject, PolicyPackOptions, PolicyPair } from './pack';
 import { DEFAULT_PARAMETERS, resolveParameters } from './parameters';
@@ -86,8 +87,11 @@ interface CompiledPolicy {
   readonly ruleId: string;
   readonly pair: PolicyPair;
   readonly matchConditions: { name: string; run: Compiled }[];
-  /** `key` identifies a variable together with every variable before it, so values can be shared. */
-  readonly variables: { name: string; key: string; run: Compiled }[];
+  /**
+   * `slot` identifies a variable together with every variable before it (the same names and
+   * expressions in the same order), so policies that declare the same variables share the values.
+   */
+  readonly variables: { name: string; slot: number; run: Compiled }[];
   readonly validations: { expression: string; run: Compiled; message: Compiled }[];
 }
 
@@ -109,6 +113,11 @@ export class PolicyEvaluator {
     pairs: PolicyPair[],
     private readonly sandboxNamespacePrefix: string = DEFAULT_PARAMETERS.sandboxNamespacePrefix,
   ) {
+    const slots = new Map<string, number>();
+    const slotOf = (key: string) => {
+      if (!slots.has(key)) slots.set(key, slots.size);
+      return slots.get(key) as number;
+    };
     this.policies = pairs.map((pair) => {
       const spec = pair.policy.spec;
       return {
@@ -120,7 +129,7 @@ export class PolicyEvaluator {
         })),
         variables: (spec.variables ?? []).map((v: KubeObject, i: number, all: KubeObject[]) => ({
           name: v.name,
-          key: JSON.stringify(all.slice(0, i + 1).map((x) => [x.name, x.expression])),
+          slot: slotOf(JSON.stringify(all.slice(0, i + 1).map((x) => [x.name, x.expression]))),
           run: compile(v.expression),
         })),
         validations: spec.validations.map((v: KubeObject) => ({
@@ -159,17 +168,17 @@ export class PolicyEvaluator {
 
     const violations: Violation[] = builtInAdmission(object, operation, subresource);
     // Policies that declare the same variables (all workload rules do) share their values.
-    const shared = new Map<string, unknown>();
-    for (const p of this.policies) {
-      if (!this.matches(p, gvr, subresource, operation, namespace)) continue;
+    const shared: unknown[] = [];
+    for (const p of this.matching(gvr, subresource, operation, namespace)) {
       const fail = (message: string) => violations.push({ rule: p.ruleId, message });
       try {
-        const variables = new Map<string, unknown>();
-        const bindings = { ...bindingsBase, variables };
+        const variables = new Map<string, CelValue>();
+        // Wrapped once: the planner would wrap a native Map again on every access.
+        const bindings = { ...bindingsBase, variables: celMap(variables) };
         if (!p.matchConditions.every((c) => c.run(bindings) === true)) continue;
         for (const v of p.variables) {
-          if (!shared.has(v.key)) shared.set(v.key, v.run(bindings));
-          variables.set(v.name, shared.get(v.key));
+          if (!(v.slot in shared)) shared[v.slot] = v.run(bindings);
+          variables.set(v.name, shared[v.slot] as CelValue);
         }
         for (const v of p.validations) {
           let ok: unknown;
@@ -193,6 +202,32 @@ export class PolicyEvaluator {
       }
     }
     return { admitted: violations.length === 0, violations };
+  }
+
+  /** The policies a request of this shape goes to, worked out once per shape. */
+  private readonly matchingByShape = new Map<string, CompiledPolicy[]>();
+
+  private matching(
+    gvr: ReturnType<typeof resourceOf>,
+    subresource: string,
+    operation: string,
+    namespace: string,
+  ): CompiledPolicy[] {
+    const sandbox = gvr.namespaced && namespace.startsWith(this.sandboxNamespacePrefix);
+    const shape = JSON.stringify([
+      gvr.group,
+      gvr.resource,
+      gvr.namespaced,
+      subresource,
+      operation,
+      sandbox,
+    ]);
+    let found = this.matchingByShape.get(shape);
+    if (!found) {
+      found = this.policies.filter((p) => this.matches(p, gvr, subresource, operation, namespace));
+      this.matchingByShape.set(shape, found);
+    }
+    return found;
   }
 
   private matches(

@@ -351,6 +351,80 @@ describe('eval-sandbox policy check: the conventions of kubeconform, conftest an
     );
   });
 
+  test('GIVEN --jobs THEN threads judge, and every report is the same as judging in the process', () => {
+    const dir = tmpDir();
+    // Many documents in several files: rejections, a skipped document, a List, a JSON file, an
+    // empty file, and documents that take the yaml library's path (an anchor, a quote over lines).
+    const pods = Array.from({ length: 300 }, (_, i) =>
+      stringify(
+        i % 7 === 3 ? { ...badPod(), metadata: { name: `weak-${i}` } } : workload('Pod', `p-${i}`),
+      ),
+    );
+    write(dir, 'a/pods.yaml', pods.join('---\n'));
+    write(
+      dir,
+      'b/mixed.yaml',
+      `${COMPLIANT}---\nnot: kubernetes\n---\n${WEAK}---\nx: &a 1\ny: "two\n  lines"\n`,
+    );
+    write(
+      dir,
+      'b/list.json',
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [workload('Pod', 'l1')] }),
+    );
+    write(dir, 'c/empty.yaml', '');
+    for (const output of ['json', 'text', 'sarif', 'junit']) {
+      const inProcess = check('--jobs', '1', '--skip-non-k8s', '-o', output, dir);
+      const threads = check('--jobs', '3', '--skip-non-k8s', '-o', output, dir);
+      expect(inProcess.status).toBe(1);
+      expect(threads.stdout).toBe(inProcess.stdout);
+      expect(threads.stderr).toBe(inProcess.stderr);
+      expect(threads.status).toBe(inProcess.status);
+    }
+    const results = JSON.parse(
+      check('--jobs', '3', '--skip-non-k8s', '-o', 'json', dir).stdout,
+    ) as {
+      name: string;
+      admitted: boolean;
+    }[];
+    expect(results.length).toBe(300 + 2 + 1);
+    expect(results.filter((r) => !r.admitted).length).toBe(43 + 1);
+    expect(results.slice(0, 3).map((r) => r.name)).toEqual(['p-0', 'p-1', 'p-2']);
+  });
+
+  test('GIVEN a YAML error late in the last file THEN with threads too exit 2, that error (line and column), no verdicts', () => {
+    const dir = tmpDir();
+    write(
+      dir,
+      'a.yaml',
+      Array.from({ length: 200 }, (_, i) => stringify(workload('Pod', `p-${i}`))).join('---\n'),
+    );
+    const docs = Array.from({ length: 200 }, (_, i) => stringify(workload('Pod', `q-${i}`)));
+    docs[150] = 'kind: Pod\nmetadata: {name: [unclosed\n';
+    const bad = write(dir, 'b.yaml', docs.join('---\n'));
+    // The bad document's first line (after its `---`).
+    const first = docs.slice(0, 150).join('---\n').split('\n').length + 1;
+    const [one, two] = ['1', '2'].map((jobs) => check('--jobs', jobs, dir));
+    for (const r of [one, two]) {
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+    }
+    expect(two.stderr).toBe(one.stderr);
+    const m = new RegExp(
+      `^error: ${bad.replace(/[.]/g, '\\.')}: not valid YAML at line (\\d+), column \\d+ \\(.+\\)\n$`,
+    ).exec(one.stderr);
+    expect(m).not.toBeNull();
+    expect(Number(m?.[1])).toBeGreaterThanOrEqual(first);
+    expect(Number(m?.[1])).toBeLessThanOrEqual(first + 2);
+  });
+
+  test('GIVEN a bad --jobs THEN exit 2 naming the range', () => {
+    for (const jobs of ['0', 'two', '1.5', '65']) {
+      const r = check('--jobs', jobs, 'dist');
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`--jobs must be a whole number from 1 to 64, got '${jobs}'\n`);
+    }
+  });
+
   test('GIVEN an unknown command THEN it says so, exit 2', () => {
     const r = spawnSync(process.execPath, [BIN, 'polcy'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(2);
