@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { collectInputFiles, InputError } from './input-files';
-import Ajv2020, { ErrorObject } from 'ajv/dist/2020';
+import type { ErrorObject } from 'ajv/dist/2020';
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
@@ -21,11 +21,14 @@ import {
   isSeq,
   parseAllDocuments,
 } from 'yaml';
+import { manifestYaml } from './manifest-yaml';
 import { EgressProtocol, EgressRule } from '../constructs/k8s/egress-policy';
 import { EvaluationSandbox, EvaluationSandboxProps } from '../constructs/k8s/evaluation-sandbox';
 import { EGRESS_GATEWAY_IMAGE } from '../constructs/shared/egress-gateway-image';
 import { ValidationError } from '../constructs/shared/errors';
 import type { EvaluationSpec } from './evaluation-spec.generated';
+import { compileEvaluationSchema, SpecValidator } from './evaluation-schema';
+import validateEvaluationSpec from './evaluation-validator.generated';
 
 export { InputError };
 
@@ -82,14 +85,16 @@ export function evaluationSchemaFile(start: string = __dirname): string {
   }
 }
 
-/** A compiled validator for the schema; `errors` of ajv carry `parentSchema` (verbose). */
-export type SpecValidator = ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
+export type { SpecValidator };
 
-/** Compiles the schema (ajv, draft 2020-12, strict; `x-allowed` is our annotation). */
-export function evaluationValidator(file: string = evaluationSchemaFile()): SpecValidator {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-  ajv.addVocabulary(['x-allowed']);
-  return ajv.compile(JSON.parse(fs.readFileSync(file, 'utf8')) as object);
+/**
+ * The validator of the schema (ajv, draft 2020-12, strict; `x-allowed` is our annotation): the one
+ * `npm run generate` compiled from the shipped schema, or `file` compiled now with the same options
+ * (cli/evaluation-schema.ts).
+ */
+export function evaluationValidator(file?: string): SpecValidator {
+  if (file === undefined) return validateEvaluationSpec as SpecValidator;
+  return compileEvaluationSchema(JSON.parse(fs.readFileSync(file, 'utf8')) as object);
 }
 
 const DURATION = /^(?=[0-9])(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?$/;
@@ -209,7 +214,9 @@ export function synthEvaluation(
   const app = new App();
   const chart = new Chart(app, 'Evaluation', { disableResourceNameHashes: true });
   const sandbox = new EvaluationSandbox(chart, 'Sandbox', toSandboxProps(doc, platform));
-  const manifest = app.synthYaml();
+  // What `app.synthYaml()` returns for an app of one chart (it would resolve the dependencies and
+  // validate the app twice, and serialize through the `yaml` document model).
+  const manifest = manifestYaml(chart.toJson());
   return { namespace: sandbox.namespace.name, manifest };
 }
 
