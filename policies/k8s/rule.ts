@@ -68,7 +68,11 @@ export interface AdmissionRule {
   readonly bound?: string;
   /** The pack parameters the rule's CEL is built from. */
   readonly parameters?: (keyof PolicyParameters)[];
-  /** Conditions (CEL) that must all hold for the rule to be evaluated at all. */
+  /**
+   * Conditions (CEL) that must all hold for the rule to be evaluated at all. The pack appends
+   * `fails-a-validation` (see `failsAValidation` in pack.ts), so the API server skips the rule for
+   * a request that passes it.
+   */
   readonly matchConditions?: RuleVariable[];
   readonly variables?: RuleVariable[];
   readonly validations: RuleValidation[];
