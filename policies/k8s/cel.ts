@@ -661,17 +661,25 @@ const ENV = celEnv({
 /** A compiled expression: call it with the bindings; it returns the value or throws. */
 export type Compiled = (bindings: Record<string, unknown>) => unknown;
 
+// Plans by expression text: policies repeat the same variables and checks, and the parser is the
+// larger part of building an evaluator. A plan holds no state between calls, so sharing is safe.
+const plans = new Map<string, ReturnType<typeof plan>>();
+
 /** Compiles `expression` once (parse errors throw, naming the expression). */
 export function compile(expression: string): Compiled {
-  let run: ReturnType<typeof plan>;
-  try {
-    run = plan(ENV, parse(expression));
-  } catch (err) {
-    throw new Error(`CEL parse error in '${expression}': ${(err as Error).message}`);
+  let run = plans.get(expression);
+  if (!run) {
+    try {
+      run = plan(ENV, parse(expression));
+    } catch (err) {
+      throw new Error(`CEL parse error in '${expression}': ${(err as Error).message}`);
+    }
+    plans.set(expression, run);
   }
+  const planned = run;
   return (bindings) => {
     // The planner accepts our converted values; its binding types are narrower than needed here.
-    const result = (run as (ctx: Record<string, unknown>) => unknown)(bindings);
+    const result = (planned as (ctx: Record<string, unknown>) => unknown)(bindings);
     if (isCelError(result)) throw new Error(result.message);
     return result;
   };
