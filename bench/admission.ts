@@ -20,6 +20,8 @@ const NAMESPACE = 'sbx-bench';
 const BINDING = 'ValidatingAdmissionPolicyBinding';
 
 export interface AdmissionResult {
+  /** The kube-apiserver release measured (scripts/build-control-plane.sh, K8S_VERSION). */
+  readonly kubernetesVersion: string;
   readonly requests: number;
   readonly p50Ms: { with: number; without: number };
   readonly p99Ms: { with: number; without: number };
@@ -72,7 +74,16 @@ export async function benchAdmission(
   const [etcd, apiserver] = out.trim().split('\n');
   const stateDir = tmpDir('eval-sandbox-bench-cp-');
   // No controller manager: nothing in a dry-run create needs one, and it would compete for the CPU.
-  const plane = await ControlPlane.start({ etcd, apiserver, stateDir });
+  // No endpoint reconciler: nothing here reads the kubernetes Service's endpoints, and from 1.37
+  // the reconciler refuses the loopback address the control plane listens on
+  // (K8S_VERSION=v1.37.2 measures that release, built by the same script).
+  const plane = await ControlPlane.start({
+    etcd,
+    apiserver,
+    stateDir,
+    apiserverArgs: ['--endpoint-reconciler-type=none'],
+  });
+  const version = /kubernetes-(v[0-9.]+)/.exec(apiserver)?.[1] ?? 'unknown';
   try {
     const admin = plane.admin();
     const platform = parseAllDocuments(
@@ -124,6 +135,7 @@ export async function benchAdmission(
       if (round === 0) await unbind();
     }
     return {
+      kubernetesVersion: version,
       requests: without.length,
       p50Ms: { with: quantile(withPolicies, 0.5), without: quantile(without, 0.5) },
       p99Ms: { with: quantile(withPolicies, 0.99), without: quantile(without, 0.99) },
