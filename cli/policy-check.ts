@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { Worker } from 'node:worker_threads';
 import type { UserInfo } from '../policies/k8s/evaluate';
+import { buildPolicyPack } from '../policies/k8s/pack';
 import { ALL_RULES } from '../policies/k8s/rules';
 import { collectInputFiles, InputError } from './input-files';
 import type { WorkerRequest, WorkerResponse } from './policy-check-worker';
@@ -93,6 +94,8 @@ class WorkerPool implements Runner {
     { resolve: (o: ChunkOutcome[]) => void; reject: (e: Error) => void; slot: number }
   >();
   private seq = 0;
+  /** Why the pool cannot judge any more (a thread failed); later batches fail at once. */
+  private failure: Error | undefined;
 
   constructor(size: number, settings: JudgeSettings) {
     this.window = size * 2;
@@ -113,6 +116,7 @@ class WorkerPool implements Runner {
   }
 
   public submit(task: JudgeTask): Promise<ChunkOutcome[]> {
+    if (this.failure) return Promise.reject(this.failure);
     const seq = this.seq++;
     let slot = 0;
     for (let i = 1; i < this.workers.length; i++)
@@ -131,6 +135,7 @@ class WorkerPool implements Runner {
   }
 
   private failAll(err: Error): void {
+    this.failure ??= err;
     for (const w of this.waiting.values()) w.reject(err);
     this.waiting.clear();
   }
@@ -477,6 +482,8 @@ export async function runPolicyCheck(
       userInfo: user,
     };
     const threads = threadCount(jobs, files);
+    // Building the pack refuses an unknown --include here, before any thread starts.
+    buildPolicyPack({ include: settings.include });
     runner = threads > 1 ? new WorkerPool(threads, settings) : inProcess(settings);
     await judgeFiles(files, read, runner, options.skipNonK8s ?? false, notes, (file, v) => {
       summary.objects++;

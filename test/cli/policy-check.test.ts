@@ -166,6 +166,11 @@ describe('eval-sandbox policy check', () => {
       (d) => ['--include', 'SBX-X9-nope', write(d, 'ok.yaml', COMPLIANT)],
       /^error: include: unknown rule 'SBX-X9-nope'/,
     ],
+    [
+      'an unknown rule, with threads',
+      (d) => ['--jobs', '2', '--include', 'SBX-X9-nope', write(d, 'ok.yaml', COMPLIANT)],
+      /^error: include: unknown rule 'SBX-X9-nope'/,
+    ],
   ])('GIVEN %s THEN exit 2, the file named, nothing on stdout', (_what, args, message) => {
     const dir = tmpDir();
     const r = check(...args(dir));
