@@ -160,8 +160,6 @@ interface Pending {
   readonly file: string;
   readonly json: boolean;
   readonly chunks: DocumentChunk[];
-  /** Per chunk: has a line starting with `---`. */
-  readonly marks: boolean[];
   readonly outcome?: Promise<ChunkOutcome[]>;
   readonly error?: unknown;
 }
@@ -180,7 +178,7 @@ async function judgeFiles(
 ): Promise<void> {
   const queue: Pending[] = [];
   // Per file, as its batches are consumed in order.
-  let current: { file: string; index: number; marked: boolean; any: boolean } | undefined;
+  let current: { file: string; index: number; any: boolean } | undefined;
   const finishFile = () => {
     if (current && !current.any)
       notes.push(`warning: ${current.file}: no objects (the file is empty)`);
@@ -188,14 +186,13 @@ async function judgeFiles(
   const consume = async (p: Pending) => {
     if (current?.file !== p.file) {
       finishFile();
-      current = { file: p.file, index: 0, marked: false, any: false };
+      current = { file: p.file, index: 0, any: false };
     }
     if (p.error !== undefined) throw p.error;
     const state = current;
     const outcomes = await (p.outcome as Promise<ChunkOutcome[]>);
     outcomes.forEach((outcome, i) => {
       const chunk = p.chunks[i];
-      state.marked ||= p.marks[i];
       if ('yamlError' in outcome || 'refused' in outcome) {
         // A chunk's error can sit elsewhere than reading the whole file puts it (a quoted scalar
         // over a `---` line is cut in two): report what reading the whole file reports.
@@ -213,7 +210,10 @@ async function judgeFiles(
         if (document === 'empty') continue;
         state.any = true;
         // Documents of later chunks start with `---`.
-        const where = index > 1 || state.marked || !chunk.last ? ` (document ${index})` : '';
+        // Documents are named by index when there are several or the file marks them with `---`:
+        // the first document is in the first chunk, and chunks after it start with `---`.
+        const where =
+          index > 1 || !chunk.last || /^---/m.test(chunk.text) ? ` (document ${index})` : '';
         const refuse = (what: string, problem: string) => {
           if (!skipNonKubernetes)
             throw new InputError(
@@ -272,7 +272,6 @@ async function judgeFiles(
         file,
         json,
         chunks: batch,
-        marks: batch.map((c) => /^---/m.test(c.text)),
         outcome,
       });
       batch = [];
@@ -286,8 +285,7 @@ async function judgeFiles(
     }
     // An empty file still gets its (empty) batch, for its warning.
     if (batch.length > 0 || !sent) await send();
-    if (readError !== undefined)
-      await dispatch({ file, json, chunks: [], marks: [], error: readError });
+    if (readError !== undefined) await dispatch({ file, json, chunks: [], error: readError });
   }
   while (queue.length > 0) await consume(queue.shift() as Pending);
   finishFile();

@@ -157,6 +157,21 @@ describe('eval-sandbox policy check', () => {
       /^error: .*scalar\.yaml \(document 2\): not a Kubernetes object/,
     ],
     [
+      'a first document marked with ---',
+      (d) => [write(d, 'marked.yaml', `---\njust text\n`)],
+      /^error: .*marked\.yaml \(document 1\): not a Kubernetes object/,
+    ],
+    [
+      'a first document followed by others',
+      (d) => [write(d, 'first.yaml', `just text\n---\n${COMPLIANT}`)],
+      /^error: .*first\.yaml \(document 1\): not a Kubernetes object/,
+    ],
+    [
+      'a single unmarked document',
+      (d) => [write(d, 'single.yaml', `just text\n`)],
+      /^error: .*single\.yaml: not a Kubernetes object/,
+    ],
+    [
       'a folder without manifests',
       (d) => [fs.mkdirSync(path.join(d, 'empty')) ?? path.join(d, 'empty')],
       /^error: .*empty: no \.yaml, \.yml or \.json files in this folder/,
