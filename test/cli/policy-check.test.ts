@@ -411,6 +411,25 @@ describe('eval-sandbox policy check: the conventions of kubeconform, conftest an
     expect(results.slice(0, 3).map((r) => r.name)).toEqual(['p-0', 'p-1', 'p-2']);
   });
 
+  test('GIVEN more than 2 MiB of input and no --jobs (threads, by default) THEN the same report as --jobs 1', () => {
+    const dir = tmpDir();
+    const pods = Array.from({ length: 2200 }, (_, i) =>
+      stringify(
+        i % 500 === 7
+          ? { ...badPod(), metadata: { name: `weak-${i}` } }
+          : workload('Pod', `p-${i}`),
+      ),
+    );
+    const file = write(dir, 'pods.yaml', pods.join('---\n'));
+    expect(fs.statSync(file).size).toBeGreaterThan(2 * 1024 * 1024);
+    const byDefault = check('-o', 'json', file);
+    const inProcess = check('--jobs', '1', '-o', 'json', file);
+    expect(byDefault.status).toBe(1);
+    expect(byDefault.stdout).toBe(inProcess.stdout);
+    expect(byDefault.stderr).toBe(inProcess.stderr);
+    expect((JSON.parse(byDefault.stdout) as unknown[]).length).toBe(2200);
+  });
+
   test('GIVEN a YAML error late in the last file THEN with threads too exit 2, that error (line and column), no verdicts', () => {
     const dir = tmpDir();
     write(
