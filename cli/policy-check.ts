@@ -303,25 +303,17 @@ function summaryLine(s: Summary): string {
 }
 
 /**
- * The text report: each rejected object with its violations, then the summary line (counted from
- * `results` unless `summary` is given, when `results` may hold only the rejected objects).
+ * The text report: each rejected object with its violations, then the summary line (`results` may
+ * hold only the rejected objects; `summary` counts them all).
  */
-export function formatText(results: CheckResult[], summary?: Summary): string {
+export function formatText(results: CheckResult[], summary: Summary): string {
   const lines: string[] = [];
   for (const r of results.filter((x) => !x.admitted)) {
     const id = [r.namespace, r.name ?? '(no name)'].filter((x) => x !== null).join('/');
     lines.push(`${r.file}: ${r.kind} ${id} rejected`);
     for (const v of r.violations) lines.push(`  - ${v.message}`);
   }
-  lines.push(
-    summaryLine(
-      summary ?? {
-        objects: results.length,
-        files: new Set(results.map((r) => r.file)).size,
-        rejected: results.filter((x) => !x.admitted).length,
-      },
-    ),
-  );
+  lines.push(summaryLine(summary));
   return lines.join('\n');
 }
 
@@ -480,9 +472,14 @@ export async function runPolicyCheck(
       userInfo: user,
     };
     const threads = threadCount(jobs, files);
-    // Building the pack refuses an unknown --include here, before any thread starts.
-    buildPolicyPack({ include: settings.include });
-    runner = threads > 1 ? new WorkerPool(threads, settings) : inProcess(settings);
+    if (threads > 1) {
+      // Building the pack refuses an unknown --include here, before any thread starts (in the
+      // process, the evaluator builds it and refuses it itself).
+      buildPolicyPack({ include: settings.include });
+      runner = new WorkerPool(threads, settings);
+    } else {
+      runner = inProcess(settings);
+    }
     await judgeFiles(files, read, runner, options.skipNonK8s ?? false, notes, (file, v) => {
       summary.objects++;
       if (file !== lastFile) summary.files++;
